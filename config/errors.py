@@ -1,0 +1,52 @@
+"""The one error tree of the domain, and its one mapping to HTTP."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class DomainError(Exception):
+    """A rule of the business said no. Subclasses set the code, message and HTTP status."""
+
+    code = "domain_error"
+    status_code = status.HTTP_409_CONFLICT
+    default_message: str | Promise = _("The request breaks a business rule.")
+
+    def __init__(self, message: str | Promise | None = None, *, field: str | None = None, **extra: Any):
+        self.message = message if message is not None else self.default_message
+        self.field = field
+        self.extra = extra
+        super().__init__(str(self.message))
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF exception handler: domain and model validation errors become field-level 4xx JSON."""
+    if isinstance(exc, DomainError):
+        body: dict[str, Any] = {"detail": str(exc.message), "code": exc.code, **exc.extra}
+        if exc.field:
+            body["errors"] = {exc.field: [str(exc.message)]}
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            errors = {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
+        else:
+            errors = {"non_field_errors": [str(m) for m in exc.messages]}
+        return Response(
+            {"detail": str(_("Some fields are not valid.")), "code": "invalid", "errors": errors},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, exceptions.ValidationError):
+        # A dict names fields; a list of dicts is one entry per item of a list payload.
+        detail = exc.detail
+        if isinstance(detail, list) and not any(isinstance(item, dict) for item in detail):
+            detail = {"non_field_errors": detail}
+        return Response(
+            {"detail": str(_("Some fields are not valid.")), "code": "invalid", "errors": detail},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,281 @@
+"""The customer file: customers, their vehicles, mileage, ownership, programmes and campaigns."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+from dealerships.models import DealershipOwned
+
+
+class ContactMethod(models.TextChoices):
+    """R2.7: how the customer wants to be contacted, used for every later contact."""
+
+    PHONE = "phone", _("Phone call")
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("E-mail")
+
+
+class Customer(DealershipOwned):
+    given_name = models.CharField(_("given name"), max_length=80, blank=True)
+    family_name = models.CharField(_("family name"), max_length=80)
+    # Accent- and case-free copy of family_name for prefix search (identifiers.normalize_name).
+    family_name_search = models.CharField(max_length=80, editable=False)
+    mobile_phone = PhoneNumberField(_("mobile phone"), blank=True, db_index=False)
+    other_phone = PhoneNumberField(_("other phone"), blank=True, db_index=False)
+    email = models.EmailField(_("e-mail"), blank=True)
+    preferred_contact = models.CharField(
+        _("preferred contact method"), max_length=10, choices=ContactMethod.choices, default=ContactMethod.SMS
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
+    street = models.CharField(_("street"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    # Service messages (confirmations, reminders) and marketing are consented to separately.
+    consent_service_sms = models.BooleanField(_("service messages by SMS"), default=True)
+    consent_service_email = models.BooleanField(_("service messages by e-mail"), default=True)
+    consent_marketing_sms = models.BooleanField(_("marketing by SMS"), default=False)
+    consent_marketing_email = models.BooleanField(_("marketing by e-mail"), default=False)
+    opted_out_at = models.DateTimeField(_("opted out of all messages at"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        # The name prefix index is created per database vendor in migration 0002_search_indexes.
+        indexes = [
+            models.Index(fields=["dealership", "mobile_phone"], name="customer_mobile"),
+            models.Index(fields=["dealership", "other_phone"], name="customer_other_phone"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.given_name, self.family_name) if part)
+
+
+class Fuel(models.TextChoices):
+    PETROL = "petrol", _("Petrol")
+    DIESEL = "diesel", _("Diesel")
+    HYBRID = "hybrid", _("Hybrid")
+    PLUGIN_HYBRID = "plugin_hybrid", _("Plug-in hybrid")
+    ELECTRIC = "electric", _("Electric")
+    LPG = "lpg", _("LPG")
+    CNG = "cng", _("Natural gas")
+    HYDROGEN = "hydrogen", _("Hydrogen")
+    OTHER = "other", _("Other")
+
+
+class Vehicle(DealershipOwned):
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        related_name="vehicles",
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+    )
+    vin = models.CharField(_("VIN"), max_length=17)
+    # The VIN read backwards: "ends with 123456" becomes an indexable "starts with 654321".
+    vin_reversed = models.CharField(max_length=17, editable=False)
+    plate = models.CharField(_("registration plate"), max_length=20, blank=True)
+    plate_search = models.CharField(max_length=20, editable=False, blank=True)
+    make = models.CharField(_("make"), max_length=40)
+    model = models.CharField(_("model"), max_length=60)
+    model_year = models.PositiveSmallIntegerField(_("model year"), null=True, blank=True)
+    engine = models.CharField(_("engine"), max_length=60, blank=True)
+    fuel = models.CharField(_("fuel"), max_length=20, choices=Fuel.choices, blank=True)
+    sale_date = models.DateField(_("sale date"), null=True, blank=True)
+    # The latest reading, kept beside the history (MileageReading) for lists and rules.
+    mileage_km = models.PositiveIntegerField(_("mileage (km)"), null=True, blank=True)
+    mileage_read_on = models.DateField(_("mileage read on"), null=True, blank=True)
+    warranty_start = models.DateField(_("warranty start"), null=True, blank=True)
+    warranty_end = models.DateField(_("warranty end"), null=True, blank=True)
+    warranty_mileage_limit_km = models.PositiveIntegerField(
+        _("warranty mileage limit (km)"), null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["make", "model", "plate"]
+        verbose_name = _("vehicle")
+        verbose_name_plural = _("vehicles")
+        constraints = [
+            models.UniqueConstraint(fields=["dealership", "vin"], name="vehicle_unique_vin"),
+            models.CheckConstraint(
+                condition=Q(warranty_end__isnull=True)
+                | Q(warranty_start__isnull=True)
+                | Q(warranty_start__lte=F("warranty_end")),
+                name="vehicle_warranty_start_before_end",
+            ),
+        ]
+        # Search indexes (plate prefix and fragment, VIN tail) are created per database vendor
+        # in migration 0002_search_indexes.
+
+    def __str__(self) -> str:
+        label = f"{self.make} {self.model}"
+        return f"{label} ({self.plate})" if self.plate else f"{label} ({self.vin})"
+
+
+class MileageReading(DealershipOwned):
+    class Source(models.TextChoices):
+        STAFF = "staff", _("Entered by staff")
+        BOOKING = "booking", _("Given when booking")
+        RECEPTION = "reception", _("Read at reception")
+        CUSTOMER = "customer", _("Given by the customer")
+        IMPORT = "import", _("Imported")
+
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="mileage_readings")
+    read_on = models.DateField(_("read on"))
+    mileage_km = models.PositiveIntegerField(_("mileage (km)"))
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.STAFF)
+
+    class Meta:
+        ordering = ["-read_on", "-mileage_km"]
+        verbose_name = _("mileage reading")
+        verbose_name_plural = _("mileage readings")
+        indexes = [models.Index(fields=["vehicle", "read_on"], name="mileage_vehicle_day")]
+
+    def __str__(self) -> str:
+        return f"{self.mileage_km} km ({self.read_on})"
+
+
+class VehicleOwnership(DealershipOwned):
+    """Who owned the vehicle when: a vehicle belongs to one customer at a time."""
+
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="ownerships")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="ownerships")
+    started_on = models.DateField(_("from"))
+    ended_on = models.DateField(_("until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_on"]
+        verbose_name = _("ownership")
+        verbose_name_plural = _("ownerships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vehicle"], condition=Q(ended_on__isnull=True), name="vehicle_one_current_owner"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(started_on__lte=F("ended_on")),
+                name="ownership_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} – {self.vehicle}"
+
+
+class Programme(DealershipOwned):
+    """A customer programme on a vehicle (R3.2) and the mobility it entitles to."""
+
+    class Kind(models.TextChoices):
+        EXTENDED_WARRANTY = "extended_warranty", _("Extended warranty")
+        COURTESY_CAR = "courtesy_car", _("Courtesy car programme")
+        PICKUP_DELIVERY = "pickup_delivery", _("Pick-up & delivery programme")
+        SERVICE_PLAN = "service_plan", _("Service plan")
+
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="programmes")
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=120)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    mileage_limit_km = models.PositiveIntegerField(_("mileage limit (km)"), null=True, blank=True)
+    entitles_courtesy_car = models.BooleanField(_("courtesy car"), default=False)
+    entitles_pickup_delivery = models.BooleanField(_("pick-up & delivery"), default=False)
+    entitles_taxi = models.BooleanField(_("taxi"), default=False)
+    entitles_rental_car = models.BooleanField(_("rental car"), default=False)
+    # Told to the customer with the benefit (R3.2), e.g. "worth 45 EUR a day".
+    benefit_value = models.DecimalField(
+        _("benefit value"), max_digits=9, decimal_places=2, null=True, blank=True
+    )
+    benefit_currency = models.CharField(_("currency"), max_length=3, blank=True)
+
+    class Meta:
+        ordering = ["valid_until"]
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_from__lte=F("valid_until")), name="programme_dates_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Campaign(DealershipOwned):
+    """A manufacturer service campaign or recall (R2.4, R7.4).
+
+    It applies to the VINs on its list and/or to every vehicle of `make` (and `model`, if set)
+    whose model year lies in the range.
+    """
+
+    code = models.CharField(_("code"), max_length=40)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    is_recall = models.BooleanField(_("safety recall"), default=False)
+    labour_minutes = models.PositiveIntegerField(_("labour time (minutes)"))
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    make = models.CharField(_("make"), max_length=40, blank=True)
+    model = models.CharField(_("model"), max_length=60, blank=True)
+    model_year_from = models.PositiveSmallIntegerField(_("from model year"), null=True, blank=True)
+    model_year_to = models.PositiveSmallIntegerField(_("to model year"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_on", "code"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        constraints = [
+            models.UniqueConstraint(fields=["dealership", "code"], name="campaign_unique_code"),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(starts_on__lte=F("ends_on")),
+                name="campaign_dates_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(model_year_from__isnull=True)
+                | Q(model_year_to__isnull=True)
+                | Q(model_year_from__lte=F("model_year_to")),
+                name="campaign_years_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class CampaignVin(DealershipOwned):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="vins")
+    vin = models.CharField(_("VIN"), max_length=17)
+
+    class Meta:
+        verbose_name = _("campaign VIN")
+        verbose_name_plural = _("campaign VINs")
+        constraints = [models.UniqueConstraint(fields=["campaign", "vin"], name="campaign_vin_unique")]
+        indexes = [models.Index(fields=["dealership", "vin"], name="campaign_vin_lookup")]
+
+    def __str__(self) -> str:
+        return self.vin
+
+
+class CampaignCompletion(DealershipOwned):
+    """The campaign's work was done on this vehicle, so it is no longer open for it."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="completions")
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="campaign_completions")
+    done_on = models.DateField(_("done on"))
+
+    class Meta:
+        verbose_name = _("campaign completion")
+        verbose_name_plural = _("campaign completions")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "vehicle"], name="campaign_completion_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign.code} – {self.vehicle}"

@@ -1,0 +1,241 @@
+"""Reads over the customer file: the lookup (R2.5), open campaigns (R2.4) and coverage (R3.2)."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import phonenumbers
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from phonenumber_field.phonenumber import PhoneNumber
+
+from customers.coverage import Coverage, ProgrammeTerms, vehicle_coverage
+from customers.identifiers import VIN_LENGTH, normalize_name, normalize_plate, normalize_vin
+from customers.models import Campaign, CampaignCompletion, CampaignVin, Customer, Programme, Vehicle
+from dealerships.models import Dealership
+
+
+class MatchKind:
+    """How a search hit was found; the order of RANK is the order of the results."""
+
+    VIN = "vin"
+    PLATE = "plate"
+    PHONE = "phone"
+    VIN_TAIL = "vin_tail"
+    PLATE_PREFIX = "plate_prefix"
+    NAME_EXACT = "name_exact"
+    PLATE_FRAGMENT = "plate_fragment"
+    NAME_PREFIX = "name_prefix"
+
+
+RANK = {
+    MatchKind.VIN: 100,
+    MatchKind.PLATE: 95,
+    MatchKind.PHONE: 90,
+    MatchKind.VIN_TAIL: 80,
+    MatchKind.PLATE_PREFIX: 70,
+    MatchKind.NAME_EXACT: 60,
+    MatchKind.PLATE_FRAGMENT: 50,
+    MatchKind.NAME_PREFIX: 40,
+}
+
+
+@dataclass(kw_only=True, slots=True)
+class CustomerMatch:
+    customer: Customer
+    matched_on: str
+    rank: int
+    matched_vehicle_ids: set[int] = field(default_factory=set)
+
+
+_VIN_CHARS = re.compile(r"^[A-HJ-NPR-Z0-9]+$")
+_PHONE_CHARS = re.compile(r"^[+()\d\s\-./]+$")
+
+
+def customer_search(*, dealership: Dealership, query: str, limit: int = 20) -> list[CustomerMatch]:
+    """Find customer files by family name, plate, VIN (whole or last 6-8) or phone (R2.5).
+
+    Each kind of key is one indexed query, then one query loads the hits' customers with their
+    vehicles: at most six queries, whatever the size of the dealership.
+    """
+    text = (query or "").strip()
+    if len(text) < 2:
+        return []
+    hits: dict[int, CustomerMatch] = {}
+
+    def add(customer_id: int | None, kind: str, vehicle_id: int | None = None) -> None:
+        if customer_id is None:
+            return
+        match = hits.get(customer_id)
+        if match is None or RANK[kind] > match.rank:
+            previous = match.matched_vehicle_ids if match else set()
+            match = hits[customer_id] = CustomerMatch(
+                customer=None, matched_on=kind, rank=RANK[kind], matched_vehicle_ids=previous
+            )
+        if vehicle_id is not None:
+            match.matched_vehicle_ids.add(vehicle_id)
+
+    vehicles = Vehicle.objects.for_dealership(dealership)
+    compact = normalize_plate(text)
+    if _PHONE_CHARS.match(text) and sum(c.isdigit() for c in text) >= 6:
+        phone = _parse_phone(text, dealership)
+        if phone is not None:
+            for customer_id in (
+                Customer.objects.for_dealership(dealership)
+                .filter(Q(mobile_phone=phone) | Q(other_phone=phone))
+                .values_list("id", flat=True)[:limit]
+            ):
+                add(customer_id, MatchKind.PHONE)
+    vin = normalize_vin(text)
+    if len(vin) == VIN_LENGTH and _VIN_CHARS.match(vin):
+        for vehicle_id, customer_id in vehicles.filter(vin=vin).values_list("id", "customer_id")[:limit]:
+            add(customer_id, MatchKind.VIN, vehicle_id)
+    elif 6 <= len(vin) <= 8 and _VIN_CHARS.match(vin) and any(c.isdigit() for c in vin):
+        tail = vin[::-1]
+        for vehicle_id, customer_id in vehicles.filter(vin_reversed__startswith=tail).values_list(
+            "id", "customer_id"
+        )[:limit]:
+            add(customer_id, MatchKind.VIN_TAIL, vehicle_id)
+    if 2 <= len(compact) <= 12 and compact.isalnum():
+        plate_filter = Q(plate_search__startswith=compact)
+        if len(compact) >= 3:  # shorter fragments match too much to be useful, and defeat the index
+            plate_filter |= Q(plate_search__contains=compact)
+        for vehicle_id, customer_id, plate in vehicles.filter(plate_filter).values_list(
+            "id", "customer_id", "plate_search"
+        )[: limit * 2]:
+            if plate == compact:
+                kind = MatchKind.PLATE
+            elif plate.startswith(compact):
+                kind = MatchKind.PLATE_PREFIX
+            else:
+                kind = MatchKind.PLATE_FRAGMENT
+            add(customer_id, kind, vehicle_id)
+    name = normalize_name(text)
+    if name and not name.isdigit():
+        family = name.split(" ")[0] if " " in name and not _has_multiword_family(name) else name
+        for customer_id, family_search in (
+            Customer.objects.for_dealership(dealership)
+            .filter(family_name_search__startswith=family)
+            .order_by("family_name_search")
+            .values_list("id", "family_name_search")[:limit]
+        ):
+            add(customer_id, MatchKind.NAME_EXACT if family_search == family else MatchKind.NAME_PREFIX)
+    if not hits:
+        return []
+    customers = (
+        Customer.objects.for_dealership(dealership)
+        .filter(id__in=list(hits))
+        .prefetch_related(Prefetch("vehicles", queryset=Vehicle.objects.order_by("make", "model")))
+    )
+    for customer in customers:
+        hits[customer.id].customer = customer
+    ranked = sorted(
+        (m for m in hits.values() if m.customer is not None),
+        key=lambda m: (-m.rank, m.customer.family_name_search, m.customer.given_name),
+    )
+    return ranked[:limit]
+
+
+def _has_multiword_family(name: str) -> bool:
+    # "de la cruz", "van der berg", "di stefano": the whole text is the family name prefix.
+    return name.split(" ")[0] in {"de", "del", "della", "di", "da", "van", "von", "le", "la", "du", "des"}
+
+
+def _parse_phone(text: str, dealership: Dealership) -> PhoneNumber | None:
+    try:
+        number = PhoneNumber.from_string(text, region=dealership.phone_region)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if number.is_valid() else None
+
+
+def customer_get(*, dealership: Dealership, customer_id: int) -> Customer | None:
+    return Customer.objects.for_dealership(dealership).filter(id=customer_id).first()
+
+
+def customer_file_get(*, dealership: Dealership, customer_id: int) -> Customer | None:
+    """The customer with vehicles and their programmes, in three queries."""
+    return (
+        Customer.objects.for_dealership(dealership)
+        .filter(id=customer_id)
+        .prefetch_related(
+            Prefetch(
+                "vehicles",
+                queryset=Vehicle.objects.order_by("make", "model").prefetch_related(
+                    Prefetch("programmes", queryset=Programme.objects.order_by("valid_until"))
+                ),
+            )
+        )
+        .first()
+    )
+
+
+def vehicle_get(*, dealership: Dealership, vehicle_id: int) -> Vehicle | None:
+    return Vehicle.objects.for_dealership(dealership).filter(id=vehicle_id).select_related("customer").first()
+
+
+def campaign_list(*, dealership: Dealership) -> QuerySet[Campaign]:
+    """Campaigns with the size of their VIN lists, in one query."""
+    return (
+        Campaign.objects.for_dealership(dealership)
+        .annotate(vin_count=Count("vins"))
+        .order_by("-starts_on", "code")
+    )
+
+
+def campaign_get(*, dealership: Dealership, campaign_id: int) -> Campaign | None:
+    return Campaign.objects.for_dealership(dealership).filter(id=campaign_id).first()
+
+
+def _open_campaigns_filter(vehicle_vin: str, make: str, model: str, model_year: int | None, today: date) -> Q:
+    by_vin = Exists(CampaignVin.objects.filter(campaign=OuterRef("pk"), vin=vehicle_vin))
+    by_range = Q(make__iexact=make) & (Q(model="") | Q(model__iexact=model))
+    if model_year is not None:
+        by_range &= Q(model_year_from__isnull=True) | Q(model_year_from__lte=model_year)
+        by_range &= Q(model_year_to__isnull=True) | Q(model_year_to__gte=model_year)
+    else:
+        by_range &= Q(model_year_from__isnull=True, model_year_to__isnull=True)
+    by_range &= ~Q(make="")
+    active = Q(starts_on__lte=today) & (Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+    return active & (by_vin | by_range)
+
+
+def open_campaigns(*, dealership: Dealership, vehicle: Vehicle, today: date) -> QuerySet[Campaign]:
+    """Active campaigns that apply to the vehicle and were not done on it yet: one query (R2.4)."""
+    if vehicle.dealership_id != dealership.id:
+        raise ValueError("open_campaigns called with a vehicle of another dealership")
+    done = CampaignCompletion.objects.filter(campaign=OuterRef("pk"), vehicle=vehicle)
+    return (
+        Campaign.objects.for_dealership(dealership)
+        .filter(_open_campaigns_filter(vehicle.vin, vehicle.make, vehicle.model, vehicle.model_year, today))
+        .exclude(Exists(done))
+        .order_by("-is_recall", "starts_on", "code")
+    )
+
+
+def vehicle_coverage_on(*, vehicle: Vehicle, today: date) -> Coverage:
+    """Coverage of the vehicle on `today`; uses prefetched programmes when there are any."""
+    terms = [
+        ProgrammeTerms(
+            name=p.name,
+            kind=p.kind,
+            valid_from=p.valid_from,
+            valid_until=p.valid_until,
+            mileage_limit_km=p.mileage_limit_km,
+            courtesy_car=p.entitles_courtesy_car,
+            pickup_delivery=p.entitles_pickup_delivery,
+            taxi=p.entitles_taxi,
+            rental_car=p.entitles_rental_car,
+            benefit_value=p.benefit_value,
+            benefit_currency=p.benefit_currency,
+            programme_id=p.id,
+        )
+        for p in vehicle.programmes.all()
+    ]
+    return vehicle_coverage(
+        warranty_start=vehicle.warranty_start,
+        warranty_end=vehicle.warranty_end,
+        warranty_mileage_limit_km=vehicle.warranty_mileage_limit_km,
+        mileage_km=vehicle.mileage_km,
+        programmes=terms,
+        today=today,
+    )

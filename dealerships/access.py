@@ -1,0 +1,132 @@
+"""Who may do what, and where: the single place that turns (user, slug) into a tenant.
+
+Every staff page and API endpoint under /d/<slug>/ and /api/v1/dealerships/<slug>/ goes
+through `dealership_access_for`. An unknown slug and a dealership the user does not belong to
+give the same 404, so a URL never reveals which dealerships exist.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
+
+from dealerships.models import Dealership, GroupMembership, Membership, Role, User
+
+
+class Capability(StrEnum):
+    VIEW_DEALERSHIP = "view_dealership"
+    MANAGE_CUSTOMERS = "manage_customers"
+    MANAGE_CAMPAIGNS = "manage_campaigns"
+    IMPORT_DATA = "import_data"
+    BOOK_APPOINTMENTS = "book_appointments"
+    RECEIVE_VEHICLES = "receive_vehicles"
+    MANAGE_PARTS = "manage_parts"
+    WORK_ON_JOBS = "work_on_jobs"
+    MANAGE_CAPACITY = "manage_capacity"
+    MANAGE_DEALERSHIP = "manage_dealership"
+    VIEW_KPIS = "view_kpis"
+
+
+# R1.1: what each role does. A workshop manager (service director) sets capacity limits; the
+# dealer manager runs the dealership and reads the KPIs; a group manager only reads.
+ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
+    Role.RESERVATION_OPERATOR: frozenset(
+        {Capability.VIEW_DEALERSHIP, Capability.BOOK_APPOINTMENTS, Capability.MANAGE_CUSTOMERS}
+    ),
+    Role.SERVICE_ADVISOR: frozenset(
+        {
+            Capability.VIEW_DEALERSHIP,
+            Capability.BOOK_APPOINTMENTS,
+            Capability.RECEIVE_VEHICLES,
+            Capability.MANAGE_CUSTOMERS,
+        }
+    ),
+    Role.WORKSHOP_MANAGER: frozenset(
+        {
+            Capability.VIEW_DEALERSHIP,
+            Capability.BOOK_APPOINTMENTS,
+            Capability.RECEIVE_VEHICLES,
+            Capability.MANAGE_PARTS,
+            Capability.WORK_ON_JOBS,
+            Capability.MANAGE_CAPACITY,
+            Capability.MANAGE_CUSTOMERS,
+            Capability.MANAGE_CAMPAIGNS,
+            Capability.VIEW_KPIS,
+        }
+    ),
+    Role.PARTS_MANAGER: frozenset({Capability.VIEW_DEALERSHIP, Capability.MANAGE_PARTS}),
+    Role.TECHNICIAN: frozenset({Capability.VIEW_DEALERSHIP, Capability.WORK_ON_JOBS}),
+    Role.DEALER_MANAGER: frozenset(
+        {
+            Capability.VIEW_DEALERSHIP,
+            Capability.BOOK_APPOINTMENTS,
+            Capability.MANAGE_CAPACITY,
+            Capability.MANAGE_DEALERSHIP,
+            Capability.MANAGE_CUSTOMERS,
+            Capability.MANAGE_CAMPAIGNS,
+            Capability.IMPORT_DATA,
+            Capability.VIEW_KPIS,
+        }
+    ),
+}
+GROUP_MANAGER_CAPABILITIES = frozenset({Capability.VIEW_DEALERSHIP, Capability.VIEW_KPIS})
+ALL_CAPABILITIES = frozenset(Capability)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StaffAccess:
+    """What one user may do at one dealership, resolved once per request."""
+
+    dealership: Dealership
+    user: User
+    roles: frozenset[Role]
+    is_group_manager: bool
+    capabilities: frozenset[Capability]
+
+    def can(self, capability: Capability) -> bool:
+        return capability in self.capabilities
+
+
+def capabilities_for(
+    *, roles: frozenset[Role], is_group_manager: bool, is_superuser: bool
+) -> frozenset[Capability]:
+    if is_superuser:
+        return ALL_CAPABILITIES
+    granted: set[Capability] = set(GROUP_MANAGER_CAPABILITIES if is_group_manager else ())
+    for role in roles:
+        granted |= ROLE_CAPABILITIES[role]
+    return frozenset(granted)
+
+
+def dealership_access_for(*, user: User | AnonymousUser, slug: str) -> StaffAccess:
+    """Return the user's access to the dealership named by slug, or raise Http404 (R1.2)."""
+    if not user.is_authenticated:
+        raise Http404
+    dealership = Dealership.objects.filter(slug=slug, is_active=True).first()
+    if dealership is None:
+        raise Http404
+    roles = frozenset(
+        Role(role)
+        for role in Membership.objects.filter(user=user, dealership=dealership).values_list("role", flat=True)
+    )
+    is_group_manager = GroupMembership.objects.filter(user=user, dealer_group_id=dealership.group_id).exists()
+    if not roles and not is_group_manager and not user.is_superuser:
+        raise Http404
+    return StaffAccess(
+        dealership=dealership,
+        user=user,
+        roles=roles,
+        is_group_manager=is_group_manager,
+        capabilities=capabilities_for(
+            roles=roles, is_group_manager=is_group_manager, is_superuser=user.is_superuser
+        ),
+    )
+
+
+def public_dealership_for(*, slug: str) -> Dealership:
+    """The dealership behind a customer-facing /book/<slug>/ URL, or Http404 (R9.5)."""
+    dealership = Dealership.objects.filter(slug=slug, is_active=True, online_booking_enabled=True).first()
+    if dealership is None:
+        raise Http404
+    return dealership

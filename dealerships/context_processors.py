@@ -1,0 +1,50 @@
+"""Navigation by role: the links a staff member sees depend on what they may do here."""
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
+
+from dealerships.access import Capability, StaffAccess
+from dealerships.selectors import dealership_list_for_user
+
+
+@dataclass(frozen=True, slots=True)
+class NavLink:
+    label: str
+    url: str
+    url_name: str
+
+
+# (label, url name, capability needed). Later issues add their pages here.
+_NAV = [
+    (_("Overview"), "dealership_home", Capability.VIEW_DEALERSHIP),
+    (_("Customers"), "customer_search", Capability.MANAGE_CUSTOMERS),
+    (_("Campaigns"), "campaign_list", Capability.MANAGE_CAMPAIGNS),
+    (_("Import"), "customers_import", Capability.IMPORT_DATA),
+    (_("Opening hours"), "opening_hours_edit", Capability.MANAGE_CAPACITY),
+    (_("Closures"), "closure_list", Capability.MANAGE_CAPACITY),
+    (_("Staff"), "staff_list", Capability.MANAGE_DEALERSHIP),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    access: StaffAccess | None = getattr(request, "staff_access", None)
+    links: list[NavLink] = []
+    if access is not None:
+        slug = access.dealership.slug
+        links = [
+            NavLink(str(label), reverse(url_name, kwargs={"dealership_slug": slug}), url_name)
+            for label, url_name, capability in _NAV
+            if access.can(capability)
+        ]
+    user = getattr(request, "user", None)
+    # Lazy: the switcher's query runs only on pages that render it.
+    my_dealerships = SimpleLazyObject(
+        lambda: (
+            list(dealership_list_for_user(user=user)) if user is not None and user.is_authenticated else []
+        )
+    )
+    return {"staff_access": access, "nav_links": links, "my_dealerships": my_dealerships}

@@ -1,0 +1,36 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from customers.demo import demo_customers_create
+from dealerships.demo import DEMO_PASSWORD, demo_logins, demo_tenants_create
+from dealerships.models import Dealership
+from dealerships.selectors import dealership_local_today
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo dealer groups, dealerships, staff and customer files (once), then print the logins."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--if-empty", action="store_true", help="Do nothing when any dealership exists.")
+        parser.add_argument(
+            "--customers", type=int, default=300, help="Customers per dealership (default 300)."
+        )
+
+    def handle(self, *args, if_empty: bool, customers: int, **options):
+        if settings.PRODUCTION:
+            raise CommandError("Refusing to create demo users with a known password in production.")
+        if if_empty and Dealership.objects.exists():
+            self.stdout.write("Demo data already loaded.")
+        else:
+            with transaction.atomic():
+                demo_tenants_create()
+                for dealership in Dealership.objects.prefetch_related("brands"):
+                    today = dealership_local_today(dealership=dealership, now=timezone.now())
+                    demo_customers_create(dealership=dealership, count=customers, today=today)
+        self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
+        for username, what in demo_logins():
+            self.stdout.write(f"  {username:<32} {what}")

@@ -1,0 +1,94 @@
+"""Wrappers that put every tenant URL through `dealership_access_for` before the view runs.
+
+HTML views use `@staff_view(...)` or `@public_view`; API views inherit `DealershipApiMixin`.
+Each marks its view `tenant_scoped`, and tests/dealerships/test_walls.py fails for any URL
+with a `dealership_slug` whose view is not marked, so a new view cannot skip the check.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.request import Request
+
+from dealerships.access import Capability, StaffAccess, dealership_access_for, public_dealership_for
+
+StaffViewFunc = Callable[..., HttpResponse]
+
+
+def staff_view(
+    capability: Capability = Capability.VIEW_DEALERSHIP,
+) -> Callable[[StaffViewFunc], StaffViewFunc]:
+    """Resolve /d/<dealership_slug>/ for a logged-in member holding `capability`.
+
+    The view is called as view(request, access, **other_url_kwargs).
+    """
+
+    def decorator(view: StaffViewFunc) -> StaffViewFunc:
+        @wraps(view)
+        def wrapper(request: HttpRequest, dealership_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            access = dealership_access_for(user=request.user, slug=dealership_slug)
+            if not access.can(capability):
+                raise PermissionDenied
+            request.staff_access = access  # type: ignore[attr-defined]  # read by the navigation
+            # Every time on a dealership's page is shown in the dealership's own zone.
+            with timezone.override(access.dealership.tz):
+                return view(request, access, *args, **kwargs)
+
+        wrapper.tenant_scoped = True  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
+def public_view(view: StaffViewFunc) -> StaffViewFunc:
+    """Resolve /book/<dealership_slug>/ for customers; the view gets the Dealership."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, dealership_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        dealership = public_dealership_for(slug=dealership_slug)
+        with timezone.override(dealership.tz):
+            return view(request, dealership, *args, **kwargs)
+
+    wrapper.tenant_scoped = True  # type: ignore[attr-defined]
+    wrapper.public = True  # type: ignore[attr-defined]  # customers' pages: no login, no staff data
+    return wrapper
+
+
+class DealershipApiMixin:
+    """For DRF views under /api/v1/dealerships/<dealership_slug>/.
+
+    Resolves the tenant after DRF has authenticated the request, and checks the capability:
+    `read_capability` for safe methods, `write_capability` for the rest.
+    """
+
+    tenant_scoped = True
+    read_capability: Capability = Capability.VIEW_DEALERSHIP
+    write_capability: Capability = Capability.MANAGE_DEALERSHIP
+    access: StaffAccess
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        self.access = dealership_access_for(user=request.user, slug=kwargs["dealership_slug"])
+        needed = (
+            self.read_capability if request.method in ("GET", "HEAD", "OPTIONS") else self.write_capability
+        )
+        if not self.access.can(needed):
+            raise exceptions.PermissionDenied
+        # Datetimes in responses are rendered in the dealership's zone (with their offset).
+        timezone.activate(self.access.dealership.tz)
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        timezone.deactivate()
+        return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+
+    @property
+    def dealership(self):
+        return self.access.dealership

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from dealerships import views
+
+urlpatterns = [
+    path("d/", views.dealership_switcher, name="dealership_switcher"),
+    path("d/<slug:dealership_slug>/", views.dealership_home, name="dealership_home"),
+    path("d/<slug:dealership_slug>/settings/hours/", views.opening_hours_edit, name="opening_hours_edit"),
+    path("d/<slug:dealership_slug>/settings/closures/", views.closure_list, name="closure_list"),
+    path(
+        "d/<slug:dealership_slug>/settings/closures/<int:closure_id>/delete/",
+        views.closure_delete,
+        name="closure_delete",
+    ),
+    path("d/<slug:dealership_slug>/staff/", views.staff_list, name="staff_list"),
+    path("book/<slug:dealership_slug>/", views.booking_landing, name="booking_landing"),
+]

@@ -1,0 +1,151 @@
+"""Staff pages of a dealership and the customer-facing landing page. Thin: rules live in services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dealerships import selectors, services
+from dealerships.access import Capability, StaffAccess
+from dealerships.forms import ClosureForm, WeeklyHoursForm, format_intervals
+from dealerships.models import Dealership, Weekday
+from dealerships.scoping import public_view, staff_view
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    dealerships = list(selectors.dealership_list_for_user(user=request.user)[:2])
+    if len(dealerships) == 1:
+        return redirect("dealership_home", dealership_slug=dealerships[0].slug)
+    return redirect("dealership_switcher")
+
+
+@login_required
+def dealership_switcher(request: HttpRequest) -> HttpResponse:
+    dealerships = list(selectors.dealership_list_for_user(user=request.user).select_related("group"))
+    wanted = request.GET.get("go")
+    if wanted and any(d.slug == wanted for d in dealerships):
+        return redirect("dealership_home", dealership_slug=wanted)
+    return render(request, "dealerships/switcher.html", {"dealerships": dealerships})
+
+
+def _weekly_hours(dealership: Dealership) -> list[tuple[str, str]]:
+    by_day: dict[int, list] = {day.value: [] for day in Weekday}
+    for row in selectors.opening_hours_list(dealership=dealership):
+        by_day[row.weekday].append((row.opens, row.closes))
+    return [(day.label, format_intervals(by_day[day.value])) for day in Weekday]
+
+
+@staff_view()
+def dealership_home(request: HttpRequest, access: StaffAccess) -> HttpResponse:
+    dealership = access.dealership
+    now = timezone.now()
+    local_now = now.astimezone(dealership.tz)
+    today = selectors.dealership_local_today(dealership=dealership, now=now)
+    upcoming = selectors.closure_list_upcoming(dealership=dealership, today=today)[:5]
+    return render(
+        request,
+        "dealerships/home.html",
+        {
+            "dealership": dealership,
+            "local_now": local_now,
+            "closed_today": any(c.covers(today) for c in upcoming),
+            "upcoming_closures": upcoming,
+            "weekly_hours": _weekly_hours(dealership),
+            "roles": sorted(access.roles),
+        },
+    )
+
+
+@staff_view(Capability.MANAGE_CAPACITY)
+@require_http_methods(["GET", "POST"])
+def opening_hours_edit(request: HttpRequest, access: StaffAccess) -> HttpResponse:
+    dealership = access.dealership
+    if request.method == "POST":
+        form = WeeklyHoursForm(request.POST)
+        if form.is_valid():
+            try:
+                services.opening_hours_replace(dealership=dealership, intervals=form.intervals)
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            else:
+                messages.success(request, _("Opening hours saved."))
+                return redirect("opening_hours_edit", dealership_slug=dealership.slug)
+        status = 400
+    else:
+        initial = {f"day_{i}": text for i, (_label, text) in enumerate(_weekly_hours(dealership))}
+        form = WeeklyHoursForm(initial=initial)
+        status = 200
+    return render(
+        request, "dealerships/opening_hours.html", {"dealership": dealership, "form": form}, status=status
+    )
+
+
+@staff_view(Capability.MANAGE_CAPACITY)
+@require_http_methods(["GET", "POST"])
+def closure_list(request: HttpRequest, access: StaffAccess) -> HttpResponse:
+    dealership = access.dealership
+    status = 200
+    if request.method == "POST":
+        form = ClosureForm(request.POST)
+        if form.is_valid():
+            services.closure_create(dealership=dealership, **form.cleaned_data)
+            messages.success(request, _("Closure added."))
+            return redirect("closure_list", dealership_slug=dealership.slug)
+        status = 400
+    else:
+        form = ClosureForm()
+    today = selectors.dealership_local_today(dealership=dealership, now=timezone.now())
+    closures = selectors.closure_list_upcoming(dealership=dealership, today=today)
+    return render(
+        request,
+        "dealerships/closures.html",
+        {"dealership": dealership, "form": form, "closures": closures},
+        status=status,
+    )
+
+
+@staff_view(Capability.MANAGE_CAPACITY)
+@require_POST
+def closure_delete(request: HttpRequest, access: StaffAccess, closure_id: int) -> HttpResponse:
+    closure = selectors.closure_get(dealership=access.dealership, closure_id=closure_id)
+    if closure is None:
+        raise Http404
+    services.closure_delete(dealership=access.dealership, closure=closure)
+    messages.success(request, _("Closure removed."))
+    return redirect("closure_list", dealership_slug=access.dealership.slug)
+
+
+@staff_view(Capability.MANAGE_DEALERSHIP)
+def staff_list(request: HttpRequest, access: StaffAccess) -> HttpResponse:
+    memberships = selectors.membership_list(dealership=access.dealership)
+    return render(
+        request, "dealerships/staff.html", {"dealership": access.dealership, "memberships": memberships}
+    )
+
+
+@public_view
+def booking_landing(request: HttpRequest, dealership: Dealership) -> HttpResponse:
+    return render(
+        request,
+        "dealerships/booking_landing.html",
+        {"dealership": dealership, "weekly_hours": _weekly_hours(dealership)},
+    )
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and database reachability, for the load balancer and docker-compose."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok"})

@@ -1,0 +1,96 @@
+"""R2.5: one search box finds the customer file by surname, plate, VIN or phone, ranked."""
+
+import pytest
+
+from customers.selectors import MatchKind, customer_search
+from tests.factories.customers import CustomerFactory, VehicleFactory
+
+
+@pytest.fixture
+def files(milano):
+    nunez = CustomerFactory(
+        dealership=milano, given_name="Lucía", family_name="Núñez", mobile_phone="+393471234567"
+    )
+    nunezo = CustomerFactory(dealership=milano, given_name="Ana", family_name="Nuñezo")
+    rossi = CustomerFactory(
+        dealership=milano, given_name="Mario", family_name="Rossi", other_phone="+390212345678"
+    )
+    VehicleFactory(customer=nunez, vin="ZFA3120000J123456", plate="AB 123 CD")
+    VehicleFactory(customer=nunezo, vin="ZFA3120000J999999", plate="XAB123Z")
+    VehicleFactory(customer=rossi, vin="WVWZZZ1JZXW000001", plate="EF 456 GH")
+    return {"nunez": nunez, "nunezo": nunezo, "rossi": rossi}
+
+
+def _names(matches):
+    return [m.customer.family_name for m in matches]
+
+
+def test_r2_5_surname_prefix_ignores_accents_and_case(milano, files):
+    assert _names(customer_search(dealership=milano, query="nunez")) == ["Núñez", "Nuñezo"]
+    matches = customer_search(dealership=milano, query="NÚÑ")
+    assert _names(matches) == ["Núñez", "Nuñezo"]
+    assert {m.matched_on for m in matches} == {MatchKind.NAME_PREFIX}
+
+
+def test_r2_5_exact_surname_ranks_above_a_longer_one(milano, files):
+    matches = customer_search(dealership=milano, query="Núñez")
+    assert [(m.customer.family_name, m.matched_on) for m in matches] == [
+        ("Núñez", MatchKind.NAME_EXACT),
+        ("Nuñezo", MatchKind.NAME_PREFIX),
+    ]
+
+
+def test_r2_5_plate_exact_beats_prefix_beats_fragment(milano, files):
+    matches = customer_search(dealership=milano, query="ab-123")
+    assert [(m.customer.family_name, m.matched_on) for m in matches] == [
+        ("Núñez", MatchKind.PLATE_PREFIX),
+        ("Nuñezo", MatchKind.PLATE_FRAGMENT),
+    ]
+    exact = customer_search(dealership=milano, query="ab 123 cd")
+    assert exact[0].matched_on == MatchKind.PLATE
+    assert _names(exact) == ["Núñez"]
+
+
+def test_r2_5_vin_whole_or_by_its_last_characters(milano, files):
+    assert _names(customer_search(dealership=milano, query="zfa3120000j123456")) == ["Núñez"]
+    tail = customer_search(dealership=milano, query="J123456")
+    assert _names(tail) == ["Núñez"]
+    assert tail[0].matched_on == MatchKind.VIN_TAIL
+    assert tail[0].matched_vehicle_ids == {files["nunez"].vehicles.get().id}
+    assert _names(customer_search(dealership=milano, query="000001")) == ["Rossi"]
+
+
+@pytest.mark.parametrize("typed", ["347 123 4567", "+39 347 1234567", "0039 347 123 4567"])
+def test_r2_5_phone_in_any_common_writing(milano, files, typed):
+    matches = customer_search(dealership=milano, query=typed)
+    assert _names(matches) == ["Núñez"]
+    assert matches[0].matched_on == MatchKind.PHONE
+
+
+def test_r2_5_other_phone_is_searched_too(milano, files):
+    assert _names(customer_search(dealership=milano, query="02 1234 5678")) == ["Rossi"]
+
+
+def test_r1_2_another_dealerships_customers_are_never_found(milano, sevilla, files):
+    stranger = CustomerFactory(dealership=sevilla, family_name="Núñez", mobile_phone="+393471234567")
+    VehicleFactory(customer=stranger, vin="VSSZZZ6JZ9R000777", plate="AB 123 CE")
+    for query in ("Núñez", "AB123", "000777", "+393471234567", "VSSZZZ6JZ9R000777"):
+        assert stranger.id not in {m.customer.id for m in customer_search(dealership=milano, query=query)}
+    assert _names(customer_search(dealership=sevilla, query="000777")) == ["Núñez"]
+
+
+def test_search_runs_a_fixed_number_of_queries(milano, files, django_assert_max_num_queries):
+    for n in range(30):
+        VehicleFactory(
+            customer=CustomerFactory(dealership=milano, family_name=f"Nunez{n}"), plate=f"AB1{n:02d}"
+        )
+    with django_assert_max_num_queries(6):
+        matches = customer_search(dealership=milano, query="nunez")
+        for match in matches:
+            list(match.customer.vehicles.all())
+    assert len(matches) == 20  # the limit
+
+
+def test_too_short_queries_find_nothing(milano, files):
+    assert customer_search(dealership=milano, query="n") == []
+    assert customer_search(dealership=milano, query="  ") == []
