@@ -51,6 +51,24 @@ def test_r2_5_plate_exact_beats_prefix_beats_fragment(milano, files):
     assert _names(exact) == ["Núñez"]
 
 
+def test_r2_5_a_plate_that_starts_with_the_fragment_is_shown_before_plates_that_contain_it(milano):
+    # More plates contain "123" than a result list holds; the one starting with it must not be
+    # crowded out, and the plates where the fragment sits earlier come first.
+    for number in range(30):
+        VehicleFactory(
+            customer=CustomerFactory(dealership=milano, family_name=f"Bianchi{number:02d}"),
+            plate=f"ZZ{number:02d}123",
+        )
+    VehicleFactory(customer=CustomerFactory(dealership=milano, family_name="Verdi"), plate="X123ZZ")
+    VehicleFactory(customer=CustomerFactory(dealership=milano, family_name="Conti"), plate="123ZZZ")
+    matches = customer_search(dealership=milano, query="123", limit=5)
+    assert [(m.customer.family_name, m.matched_on) for m in matches][:2] == [
+        ("Conti", MatchKind.PLATE_PREFIX),
+        ("Verdi", MatchKind.PLATE_FRAGMENT),
+    ]
+    assert len(matches) == 5
+
+
 def test_r2_5_vin_whole_or_by_its_last_characters(milano, files):
     assert _names(customer_search(dealership=milano, query="zfa3120000j123456")) == ["Núñez"]
     tail = customer_search(dealership=milano, query="J123456")
