@@ -31,20 +31,7 @@ CUSTOMER_COLUMNS = (
     "postal_code",
     "city",
 )
-VEHICLE_COLUMNS = (
-    "vin",
-    "plate",
-    "make",
-    "model",
-    "model_year",
-    "engine",
-    "fuel",
-    "sale_date",
-    "warranty_start",
-    "warranty_end",
-    "warranty_mileage_limit_km",
-    "mileage_km",
-)
+VEHICLE_COLUMNS = (*services.VEHICLE_FIELDS, "mileage_km")
 MAX_ROWS = 50_000
 
 
