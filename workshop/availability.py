@@ -1,0 +1,524 @@
+"""The availability engine: a capacity snapshot and a request in, ranked proposals out.
+
+Pure: no ORM, no settings, no clock (`now` is passed in). Instants are aware datetimes in UTC,
+so arithmetic and comparisons on them are absolute (Python compares two datetimes of one zone
+by their wall-clock reading, which is wrong across a DST change). Wall-clock rules (opening
+hours, the 16:30 evening drop-off, peak hours, the kept-free quarter of each hour) are read in
+the dealership's zone, so the engine is right on DST days. Rules: R4.1-R4.8, R2.3, R3.1.
+"""
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+MINUTE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Interval:
+    start: datetime
+    end: datetime
+
+    def overlaps(self, other: "Interval") -> bool:
+        return self.start < other.end and other.start < self.end
+
+    def contains(self, other: "Interval") -> bool:
+        return self.start <= other.start and other.end <= self.end
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end - self.start) / MINUTE)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Policy:
+    """A dealership's booking policy; the defaults are the manuals' numbers."""
+
+    slot_minutes: int = 30
+    reception_minutes: int = 15  # R5.1: "the vehicle is received in about 15 minutes"
+    kept_free_minutes_per_hour: int = 15  # R4.3
+    same_day_allowed: bool = False  # R4.4
+    evening_drop_off: time = time(16, 30)  # R4.5
+    full_day_labour_minutes: int = 420  # R4.5: labour from which a job keeps the car a full day
+    comeback_window: timedelta = timedelta(hours=48)  # R2.3
+    peak_hours: tuple[tuple[time, time], ...] = ((time(8, 0), time(9, 30)),)  # R4.4
+    peak_load_ratio: float = 0.75  # R4.4: a day whose places are booked to 75% or more is busy
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AdvisorDay:
+    """One service advisor on one day: reception hours, bookings taken and the maxima (R4.2)."""
+
+    advisor_id: int
+    name: str
+    shifts: tuple[Interval, ...]  # when the advisor receives customers (absences already removed)
+    booked: tuple[Interval, ...] = ()  # receptions already booked with the advisor
+    booked_customers: int = 0
+    max_customers: int = 8
+    booked_online: int = 0
+    max_online: int = 8  # R9.5: a separate cap keeps places for the phone desk
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CapacityDay:
+    day: date
+    opening: tuple[Interval, ...]  # the dealership's reception hours; empty when closed
+    advisors: tuple[AdvisorDay, ...] = ()
+    technician_minutes: Mapping[str, int] = field(default_factory=dict)  # by skill (R4.8)
+    technician_total_minutes: int = 0  # a technician with two skills counts once here
+    booked_labour: Mapping[str, int] = field(default_factory=dict)  # by skill
+
+    @property
+    def booked_customers(self) -> int:
+        return sum(a.booked_customers for a in self.advisors)
+
+    @property
+    def max_customers(self) -> int:
+        return sum(a.max_customers for a in self.advisors if a.shifts)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Snapshot:
+    """Everything the engine knows about a dealership over consecutive local days."""
+
+    tz: ZoneInfo
+    policy: Policy
+    days: tuple[CapacityDay, ...]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class JobLine:
+    skill: str
+    minutes: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SlotRequest:
+    jobs: tuple[JobLine, ...]
+    urgent: bool = False  # R4.6: risk of damage; may use today's kept-free time
+    comeback: bool = False  # R2.3: back for the same problem; within 48 hours
+    windows: tuple[Interval, ...] = ()  # when the customer can come; none means any time
+    wished_day: date | None = None  # a day the customer asked for: offered besides the earliest
+    online: bool = False
+    advisor_id: int | None = None  # the customer's usual advisor, preferred at equal times
+    alternatives: int = 0  # more proposals beyond the double offer
+
+    @property
+    def labour_minutes(self) -> int:  # R3.1: the immobilisation comes from the jobs' durations
+        return sum(job.minutes for job in self.jobs)
+
+
+class Period(StrEnum):
+    QUIET = "quiet"
+    BUSY = "busy"
+
+
+class Reason(StrEnum):
+    """Why a proposal was made; the UI turns each into a sentence in the user's language."""
+
+    EARLIEST = "earliest"  # R4.1
+    QUIET_PERIOD = "quiet_period"  # R4.4
+    PEAK_HOURS = "peak_hours"  # R4.4
+    HIGH_LOAD = "high_load"  # R4.4
+    EVENING_DROP_OFF = "evening_drop_off"  # R4.5
+    KEPT_FREE_TIME = "kept_free_time"  # R4.3 time used for R4.6 or R2.3
+    SAME_DAY_URGENT = "same_day_urgent"  # R4.6
+    COMEBACK_WITHIN_WINDOW = "comeback_within_window"  # R2.3
+    COMEBACK_WINDOW_MISSED = "comeback_window_missed"  # R2.3 could not be met
+    PREFERRED_ADVISOR = "preferred_advisor"
+    WISHED_DAY = "wished_day"
+    ALTERNATIVE = "alternative"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Proposal:
+    advisor_id: int
+    advisor_name: str
+    day: date  # the local day of the drop-off
+    drop_off: datetime  # reception starts (UTC, like every instant here)
+    reception_end: datetime
+    work_starts: datetime
+    promised_return: datetime  # R4.7
+    period: Period
+    reasons: tuple[Reason, ...]
+    labour_by_day: tuple[tuple[date, str, int], ...]  # (work day, skill, minutes) (R4.8)
+
+    @property
+    def uses_kept_free_time(self) -> bool:
+        return Reason.KEPT_FREE_TIME in self.reasons
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DoubleOffer:
+    """R4.4: a quiet and a busy proposal, the earlier one first, then the alternatives."""
+
+    proposals: tuple[Proposal, ...]
+
+    @property
+    def quiet(self) -> Proposal | None:
+        return next((p for p in self.proposals[:2] if p.period is Period.QUIET), None)
+
+    @property
+    def busy(self) -> Proposal | None:
+        return next((p for p in self.proposals[:2] if p.period is Period.BUSY), None)
+
+
+class NoCapacity(Exception):
+    """Nothing in the snapshot fits the request."""
+
+
+def offer_slots(snapshot: Snapshot, request: SlotRequest, *, now: datetime) -> DoubleOffer:
+    """Return the double offer and the alternatives for the request (R4.1-R4.8, R2.3, R3.1).
+
+    The first proposal is the earliest that fits (R4.1); the second is the earliest of the
+    other period, quiet or busy, within a week of the first, else the next time (R4.4).
+    """
+    if request.labour_minutes <= 0:
+        raise ValueError("a request needs labour")
+    tz = snapshot.tz
+    now = now.astimezone(UTC)
+    end_of_today = _instant(now.astimezone(tz).date() + timedelta(days=1), time(), tz)
+    if request.comeback:
+        deadline = now + snapshot.policy.comeback_window
+        # R2.3: within the window on ordinary time first, then on kept-free time if needed.
+        found = _collect(_candidates(snapshot, request, now=now, until=deadline), request.alternatives)
+        if not found:
+            kept = _candidates(snapshot, request, now=now, until=deadline, kept_free_until=deadline)
+            found = _collect(kept, request.alternatives)
+        found = [_with_reason(p, Reason.COMEBACK_WITHIN_WINDOW) for p in found]
+        if len(found) < 2 + request.alternatives:
+            later = _collect(
+                _candidates(snapshot, request, now=now, not_before=deadline), request.alternatives
+            )
+            found += [_with_reason(p, Reason.COMEBACK_WINDOW_MISSED) for p in later]
+    else:
+        # R4.6: urgent work may take today's kept-free time, and only today's.
+        kept_free_until = end_of_today if request.urgent else None
+        found = _collect(
+            _candidates(snapshot, request, now=now, kept_free_until=kept_free_until), request.alternatives
+        )
+    if not found:
+        raise NoCapacity
+    offer = _double_offer(found, request.alternatives)
+    if request.wished_day is not None and all(p.day != request.wished_day for p in offer):
+        wished = _instant(request.wished_day, time(), tz)
+        on_wished_day = next(_candidates(snapshot, request, now=now, not_before=wished), None)
+        if on_wished_day is not None and on_wished_day.day == request.wished_day:
+            offer.append(_with_reason(on_wished_day, Reason.WISHED_DAY))
+    return DoubleOffer(proposals=tuple(offer))
+
+
+OTHER_PERIOD_WITHIN = timedelta(days=7)
+
+
+def _collect(candidates: Iterator[Proposal], alternatives: int) -> list[Proposal]:
+    """Proposals with distinct drop-off times, in time order, until the offer is complete:
+    both periods present (or a week passed since the first) and the alternatives found."""
+    wanted = 2 + max(0, alternatives)
+    taken: list[Proposal] = []
+    seen: set[datetime] = set()
+    for proposal in candidates:
+        if proposal.drop_off in seen:
+            continue
+        if len(taken) >= wanted and proposal.drop_off - taken[0].drop_off > OTHER_PERIOD_WITHIN:
+            break
+        seen.add(proposal.drop_off)
+        taken.append(proposal)
+        if len(taken) >= wanted and {p.period for p in taken} == set(Period):
+            break
+    return taken
+
+
+def _double_offer(found: list[Proposal], alternatives: int) -> list[Proposal]:
+    first = _with_reason(found[0], Reason.EARLIEST)
+    other = next((p for p in found[1:] if p.period is not first.period), None)
+    if other is None and len(found) > 1:
+        other = found[1]
+    offer = [first] + ([other] if other is not None else [])
+    rest = [p for p in found[1:] if p is not other]
+    return offer + [_with_reason(p, Reason.ALTERNATIVE) for p in rest[: max(0, alternatives)]]
+
+
+def _with_reason(proposal: Proposal, reason: Reason) -> Proposal:
+    if reason in proposal.reasons:
+        return proposal
+    return replace(proposal, reasons=(reason, *proposal.reasons))
+
+
+def _candidates(
+    snapshot: Snapshot,
+    request: SlotRequest,
+    *,
+    now: datetime,
+    not_before: datetime | None = None,
+    until: datetime | None = None,
+    kept_free_until: datetime | None = None,
+) -> Iterator[Proposal]:
+    """Every proposal that fits, in time order: one per drop-off time, the best advisor for it."""
+    policy, tz = snapshot.policy, snapshot.tz
+    today = now.astimezone(tz).date()
+    earliest = max(now, not_before) if not_before is not None else now
+    full_day = request.labour_minutes >= policy.full_day_labour_minutes
+    days = snapshot.days
+    for index, capacity_day in enumerate(days):
+        if capacity_day.day < today:
+            continue
+        if full_day:
+            # R4.5: a full-day job is dropped off the evening before its first work day.
+            work_day = next((d for d in days[index + 1 :] if d.opening), None)
+            if work_day is None:
+                continue
+            starts = [
+                t
+                for t in _slot_starts(capacity_day, policy, tz)
+                if t.astimezone(tz).time() >= policy.evening_drop_off
+            ]
+        else:
+            work_day = capacity_day
+            starts = _slot_starts(capacity_day, policy, tz)
+        # R4.4: no work on the day of the booking unless the policy or the urgency allows it
+        # (a drop-off this evening for work tomorrow is not a same-day booking).
+        same_day = work_day.day == today
+        if same_day and not (policy.same_day_allowed or request.urgent or request.comeback):
+            continue
+        for start in starts:
+            if start < earliest:
+                continue
+            if until is not None and start >= until:
+                return
+            reception = Interval(start=start, end=start + policy.reception_minutes * MINUTE)
+            if request.windows and not any(w.contains(reception) for w in request.windows):
+                continue
+            work_starts = work_day.opening[0].start if full_day else reception.end
+            labour = _labour_walk(days, request.jobs, work_starts)
+            if labour is None or not _technicians_can_take(days, labour.pieces):
+                continue  # R4.8
+            may_use_kept_free = kept_free_until is not None and start < kept_free_until
+            advisor, used_kept_free = _best_advisor(
+                capacity_day, reception, request, policy, tz, kept_free=may_use_kept_free
+            )
+            if advisor is None:
+                continue
+            yield _proposal(
+                capacity_day,
+                advisor,
+                reception,
+                labour,
+                request,
+                policy,
+                tz,
+                full_day=full_day,
+                used_kept_free=used_kept_free,
+                same_day=same_day,
+            )
+
+
+def _slot_starts(capacity_day: CapacityDay, policy: Policy, tz: ZoneInfo) -> list[datetime]:
+    """Drop-off times on the slot grid of local wall-clock time, inside the opening hours."""
+    starts: list[datetime] = []
+    for opening in capacity_day.opening:
+        local = opening.start.astimezone(tz)
+        minute = local.hour * 60 + local.minute
+        minute += (-minute) % policy.slot_minutes  # align to the grid (8:10 -> 8:15 or 8:30)
+        while minute < 24 * 60:
+            wall = time(minute // 60, minute % 60)
+            minute += policy.slot_minutes
+            instant = _instant(capacity_day.day, wall, tz)
+            if instant is None:
+                continue  # a wall time skipped by a spring-forward change: no slot there
+            if instant + policy.reception_minutes * MINUTE > opening.end:
+                break
+            if instant >= opening.start:
+                starts.append(instant)
+    return sorted(set(starts))
+
+
+def _best_advisor(
+    capacity_day: CapacityDay,
+    reception: Interval,
+    request: SlotRequest,
+    policy: Policy,
+    tz: ZoneInfo,
+    *,
+    kept_free: bool,
+) -> tuple[AdvisorDay | None, bool]:
+    """The advisor to receive the customer then: the preferred one, else the least booked."""
+    ordered = sorted(
+        capacity_day.advisors,
+        key=lambda a: (a.advisor_id != request.advisor_id, a.booked_customers, a.advisor_id),
+    )
+    fallback: AdvisorDay | None = None
+    for advisor in ordered:
+        if not any(shift.contains(reception) for shift in advisor.shifts):
+            continue
+        if any(reception.overlaps(booked) for booked in advisor.booked):
+            continue
+        in_kept_free = any(reception.overlaps(q) for q in kept_free_quarters(advisor, policy, tz))
+        has_places = advisor.booked_customers < advisor.max_customers and not (  # R4.2
+            request.online and advisor.booked_online >= advisor.max_online
+        )
+        if has_places and not in_kept_free:
+            return advisor, False
+        if kept_free and in_kept_free and fallback is None:
+            # R4.6 / R2.3: the kept-free quarter is the reserve for urgent work and comebacks,
+            # on top of the day's maximum; taken only when nobody has ordinary time then.
+            fallback = advisor
+    return fallback, fallback is not None
+
+
+@lru_cache(maxsize=4096)
+def kept_free_quarters(advisor: AdvisorDay, policy: Policy, tz: ZoneInfo) -> tuple[Interval, ...]:
+    """R4.3: in every hour of the advisor's shifts, a stretch kept for urgent work.
+
+    Which quarter of the hour rotates with the hour and the advisor, so the kept time is spread
+    over the day and across the advisors instead of all at :45.
+    """
+    length = policy.kept_free_minutes_per_hour
+    if length <= 0:
+        return ()
+    quarters: list[Interval] = []
+    for shift in advisor.shifts:
+        # Whole hours in absolute time from the local hour the shift starts in: each is one
+        # wall-clock hour, also on the days the clocks change.
+        local = shift.start.astimezone(tz)
+        hour_start = shift.start - timedelta(minutes=local.minute, seconds=local.second)
+        while hour_start < shift.end:
+            pieces = (
+                Interval(start=hour_start + offset * MINUTE, end=hour_start + (offset + length) * MINUTE)
+                for offset in range(0, 60 - length + 1, length)
+            )
+            choices = [piece for piece in pieces if shift.contains(piece)]
+            if choices:
+                hour = hour_start.astimezone(tz).hour
+                quarters.append(choices[(advisor.advisor_id + hour) % len(choices)])
+            hour_start += timedelta(hours=1)
+    return tuple(quarters)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LabourPlan:
+    starts: datetime
+    ends: datetime
+    pieces: tuple[tuple[date, str, int], ...]  # (work day, skill, minutes)
+
+
+def _labour_walk(days: Sequence[CapacityDay], jobs: Sequence[JobLine], start: datetime) -> LabourPlan | None:
+    """Lay the jobs' labour over the opening hours from `start` (R3.1), day after day.
+
+    None when the snapshot ends before the work does.
+    """
+    pieces: list[tuple[date, str, int]] = []
+    remaining = [(job.skill, job.minutes) for job in jobs]
+    cursor = start
+    for capacity_day in days:
+        for opening in capacity_day.opening:
+            if opening.end <= cursor:
+                continue
+            cursor = max(cursor, opening.start)
+            while remaining and cursor < opening.end:
+                skill, minutes = remaining[0]
+                used = min(minutes, int((opening.end - cursor) / MINUTE))
+                pieces.append((capacity_day.day, skill, used))
+                cursor += used * MINUTE
+                if used == minutes:
+                    remaining.pop(0)
+                else:
+                    remaining[0] = (skill, minutes - used)
+            if not remaining:
+                return LabourPlan(starts=start, ends=cursor, pieces=_merge(pieces))
+    return None
+
+
+def _merge(pieces: list[tuple[date, str, int]]) -> tuple[tuple[date, str, int], ...]:
+    merged: dict[tuple[date, str], int] = {}
+    for day, skill, minutes in pieces:
+        merged[(day, skill)] = merged.get((day, skill), 0) + minutes
+    return tuple((day, skill, minutes) for (day, skill), minutes in merged.items())
+
+
+def _technicians_can_take(days: Sequence[CapacityDay], labour: Sequence[tuple[date, str, int]]) -> bool:
+    """R4.8: booked labour plus this job stays within the technicians' hours, by skill and in all."""
+    by_day = {d.day: d for d in days}
+    demand: dict[date, dict[str, int]] = {}
+    for day, skill, minutes in labour:
+        demand.setdefault(day, {})
+        demand[day][skill] = demand[day].get(skill, 0) + minutes
+    for day, skills in demand.items():
+        capacity_day = by_day[day]
+        for skill, minutes in skills.items():
+            if capacity_day.booked_labour.get(skill, 0) + minutes > capacity_day.technician_minutes.get(
+                skill, 0
+            ):
+                return False
+        booked_total = sum(capacity_day.booked_labour.values())
+        if booked_total + sum(skills.values()) > capacity_day.technician_total_minutes:
+            return False
+    return True
+
+
+def _proposal(
+    capacity_day: CapacityDay,
+    advisor: AdvisorDay,
+    reception: Interval,
+    labour: LabourPlan,
+    request: SlotRequest,
+    policy: Policy,
+    tz: ZoneInfo,
+    *,
+    full_day: bool,
+    used_kept_free: bool,
+    same_day: bool,
+) -> Proposal:
+    reasons: list[Reason] = []
+    local_time = reception.start.astimezone(tz).time()
+    in_peak_hours = any(start <= local_time < end for start, end in policy.peak_hours)
+    places = capacity_day.max_customers
+    high_load = places > 0 and capacity_day.booked_customers / places >= policy.peak_load_ratio
+    if in_peak_hours:
+        reasons.append(Reason.PEAK_HOURS)
+    if high_load:
+        reasons.append(Reason.HIGH_LOAD)
+    period = Period.BUSY if in_peak_hours or high_load else Period.QUIET
+    if period is Period.QUIET:
+        reasons.append(Reason.QUIET_PERIOD)
+    if full_day:
+        reasons.append(Reason.EVENING_DROP_OFF)
+    if used_kept_free:
+        reasons.append(Reason.KEPT_FREE_TIME)
+    if same_day and request.urgent:
+        reasons.append(Reason.SAME_DAY_URGENT)
+    if request.advisor_id is not None and advisor.advisor_id == request.advisor_id:
+        reasons.append(Reason.PREFERRED_ADVISOR)
+    return Proposal(
+        advisor_id=advisor.advisor_id,
+        advisor_name=advisor.name,
+        day=capacity_day.day,
+        drop_off=reception.start,
+        reception_end=reception.end,
+        work_starts=labour.starts,
+        promised_return=_promised_return(labour.ends, policy, tz),
+        period=period,
+        reasons=tuple(reasons),
+        labour_by_day=labour.pieces,
+    )
+
+
+def _promised_return(work_ends: datetime, policy: Policy, tz: ZoneInfo) -> datetime:
+    """R4.7: the hand-over time promised at booking: the end of the work, on the slot grid."""
+    local = work_ends.astimezone(tz)
+    past_grid = (local.hour * 60 + local.minute) % policy.slot_minutes
+    if past_grid == 0:
+        return work_ends
+    return work_ends + (policy.slot_minutes - past_grid) * MINUTE
+
+
+def _instant(day: date, wall: time, tz: ZoneInfo) -> datetime | None:
+    """The UTC instant of a local wall-clock time, or None when the clocks skip it."""
+    local = datetime.combine(day, wall, tzinfo=tz)
+    instant = local.astimezone(UTC)
+    if instant.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
+        return None
+    return instant
