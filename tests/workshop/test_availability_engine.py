@@ -49,7 +49,8 @@ def test_r4_1_the_earliest_comes_first_even_when_the_customer_wished_another_day
 def test_r4_4_double_offer_is_one_busy_and_one_quiet_time():
     offer = offer_slots(week(MONDAY), SlotRequest(jobs=service()), now=NOW)
     assert len(offer.proposals) == 2
-    assert offer.busy is not None and offer.quiet is not None
+    assert offer.busy is not None
+    assert offer.quiet is not None
     assert local(offer.busy) == (TUESDAY, "08:00")  # peak hours 8:00-9:30
     assert Reason.PEAK_HOURS in offer.busy.reasons
     # 9:30-9:45 is advisor 1's kept-free quarter of the 9 o'clock hour (R4.3): next is 10:00.
@@ -63,7 +64,8 @@ def test_r4_4_a_day_booked_beyond_the_load_threshold_is_busy():
     assert local(offer.proposals[0]) == (TUESDAY, "08:00")
     assert all(p.period is Period.BUSY for p in offer.proposals if p.day == TUESDAY)
     assert Reason.HIGH_LOAD in offer.proposals[0].reasons
-    assert offer.quiet.day == WEDNESDAY and local(offer.quiet)[1] == "10:00"
+    assert offer.quiet.day == WEDNESDAY
+    assert local(offer.quiet)[1] == "10:00"
 
 
 def test_r4_4_more_alternatives_on_request_at_distinct_times():
@@ -166,7 +168,8 @@ def test_r4_6_urgent_work_gets_todays_kept_free_time():
     offer = offer_slots(snapshot, SlotRequest(jobs=service(), urgent=True), now=at(MONDAY, "10:05"))
     first = offer.proposals[0]
     assert local(first) == (MONDAY, "10:45")  # advisor 1's kept-free quarter of the 10 o'clock hour
-    assert Reason.KEPT_FREE_TIME in first.reasons and Reason.SAME_DAY_URGENT in first.reasons
+    assert Reason.KEPT_FREE_TIME in first.reasons
+    assert Reason.SAME_DAY_URGENT in first.reasons
 
 
 def test_r4_6_urgent_work_does_not_take_kept_free_time_of_later_days():
@@ -259,7 +262,8 @@ def test_r2_3_a_comeback_gets_a_slot_within_48_hours_on_a_full_week():
     comeback = offer_slots(snapshot, SlotRequest(jobs=service(), comeback=True), now=NOW)
     first = comeback.proposals[0]
     assert first.drop_off - NOW <= timedelta(hours=48)
-    assert Reason.COMEBACK_WITHIN_WINDOW in first.reasons and first.uses_kept_free_time
+    assert Reason.COMEBACK_WITHIN_WINDOW in first.reasons
+    assert first.uses_kept_free_time
 
 
 def test_r2_3_a_comeback_prefers_ordinary_time_within_the_window():
@@ -288,7 +292,8 @@ def test_the_preferred_advisor_is_chosen_at_equal_times():
     snapshot = week(MONDAY, special={TUESDAY: tuesday})
     assert offer_slots(snapshot, SlotRequest(jobs=service()), now=NOW).proposals[0].advisor_id == 1
     preferred = offer_slots(snapshot, SlotRequest(jobs=service(), advisor_id=2), now=NOW).proposals[0]
-    assert preferred.advisor_id == 2 and Reason.PREFERRED_ADVISOR in preferred.reasons
+    assert preferred.advisor_id == 2
+    assert Reason.PREFERRED_ADVISOR in preferred.reasons
 
 
 def test_no_labour_is_refused():
@@ -341,7 +346,7 @@ def test_dst_night_opening_hours_offer_only_times_that_exist(tz, sunday, slots):
     )
     times = [p.drop_off.astimezone(tz) for p in offer.proposals]
     assert len(times) == slots
-    assert all(t.hour != 2 for t in times) or tz is ROME and sunday.month == 10
+    assert all(t.hour != 2 for t in times) or (tz is ROME and sunday.month == 10)
     assert times == sorted(times)
 
 
