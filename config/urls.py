@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("api/v1/", include("dealerships.api_urls")),
     path("api/v1/", include("customers.api_urls")),
+    path("api/v1/", include("workshop.api_urls")),
     path("", include("dealerships.urls")),
     path("", include("customers.urls")),
 ]

@@ -1,0 +1,30 @@
+from django.contrib import admin
+
+from bookings.models import Appointment, AppointmentLabour
+from dealerships.admin import DealershipScopedAdmin
+
+
+class AppointmentLabourInline(admin.TabularInline):
+    model = AppointmentLabour
+    exclude = ["dealership"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(DealershipScopedAdmin):
+    """Read-mostly: appointments are booked through the booking service, which checks capacity."""
+
+    list_display = ["drop_off_at", "advisor", "vehicle", "status", "channel", "dealership"]
+    list_filter = ["status", "channel"]
+    raw_id_fields = ["customer", "vehicle", "advisor", "booked_by"]
+    inlines = [AppointmentLabourInline]
+
+    def has_add_permission(self, request):
+        return False

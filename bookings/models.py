@@ -1,0 +1,118 @@
+"""Appointments: what the availability engine counts as taken capacity.
+
+The booking service, the lifecycle's transition history and the phone and online flows build
+on this (issue "Booking"); the capacity it takes is already here: the advisor's reception
+interval and the labour by work day and skill (R4.2, R4.8).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from dealerships.models import DealershipOwned
+from workshop.models import Skill
+
+
+class AppointmentStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    BOOKED = "booked", _("Booked")
+    CONFIRMED = "confirmed", _("Confirmed")
+    ARRIVED = "arrived", _("Arrived")
+    IN_WORKSHOP = "in_workshop", _("In the workshop")
+    QUALITY_CHECK = "quality_check", _("Quality check")
+    READY = "ready", _("Ready")
+    DELIVERED = "delivered", _("Delivered")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("No-show")
+
+
+# A cancelled appointment gives its capacity back; every other status keeps it (a no-show's
+# reception time has passed anyway, and its labour was planned).
+CAPACITY_RELEASED = (AppointmentStatus.CANCELLED,)
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    WEB = "web", _("Online")
+    WALK_IN = "walk_in", _("Walk-in")
+    PROACTIVE = "proactive", _("Proactive call")
+
+
+class Appointment(DealershipOwned):
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("customer"),
+    )
+    vehicle = models.ForeignKey(
+        "customers.Vehicle", on_delete=models.PROTECT, related_name="appointments", verbose_name=_("vehicle")
+    )
+    advisor = models.ForeignKey(
+        "workshop.Advisor", on_delete=models.PROTECT, related_name="appointments", verbose_name=_("advisor")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.PHONE)
+    is_urgent = models.BooleanField(_("urgent"), default=False)
+    is_comeback = models.BooleanField(_("comeback"), default=False)
+    # The local day of the drop-off, kept beside the instant so that counting an advisor's
+    # customers per day (R4.2) needs no time-zone arithmetic in SQL.
+    local_day = models.DateField(_("day"))
+    drop_off_at = models.DateTimeField(_("drop-off"))
+    reception_ends_at = models.DateTimeField(_("reception ends"))
+    work_starts_at = models.DateTimeField(_("work starts"))
+    promised_return_at = models.DateTimeField(_("promised return"))  # R4.7
+    labour_minutes = models.PositiveIntegerField(_("labour (minutes)"))
+    uses_kept_free_time = models.BooleanField(_("uses kept-free time"), default=False)
+    capacity_override_reason = models.CharField(
+        _("reason for booking beyond the maximum"), max_length=200, blank=True
+    )
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("booked by"),
+    )
+
+    class Meta:
+        ordering = ["drop_off_at"]
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(drop_off_at__lt=F("reception_ends_at")), name="appointment_reception_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(work_starts_at__lte=F("promised_return_at")), name="appointment_return_after_work"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["dealership", "local_day"], name="appointment_day"),
+            models.Index(fields=["advisor", "local_day"], name="appointment_advisor_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vehicle} – {self.drop_off_at:%Y-%m-%d %H:%M}"
+
+
+class AppointmentLabour(DealershipOwned):
+    """The labour an appointment books on one work day for one skill (R4.8)."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="labour")
+    day = models.DateField(_("work day"))
+    skill = models.CharField(_("skill"), max_length=20, choices=Skill.choices)
+    minutes = models.PositiveIntegerField(_("minutes"))
+
+    class Meta:
+        verbose_name = _("booked labour")
+        verbose_name_plural = _("booked labour")
+        indexes = [models.Index(fields=["dealership", "day"], name="appointment_labour_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.skill} {self.minutes}"

@@ -1,0 +1,113 @@
+"""The loader turns the dealership's rows into the engine's snapshot in a fixed number of queries."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+
+from bookings.models import AppointmentStatus, Channel
+from tests.factories.dealerships import ClosureFactory
+from tests.factories.workshop import AdvisorFactory, TechnicianFactory, appointment_book_directly
+from tests.workshop.snapshots import at
+from workshop.availability import JobLine, Reason, SlotRequest, offer_slots
+from workshop.models import AdvisorAbsence, Skill, TechnicianAbsence, WorkshopPolicy
+from workshop.selectors import availability_offer, capacity_load
+
+MONDAY = date(2026, 11, 23)
+TUESDAY = MONDAY + timedelta(days=1)
+LOADER_QUERIES = 11
+
+
+@pytest.fixture
+def workshop(milano):
+    giulia = AdvisorFactory(dealership=milano, name="Giulia")
+    marco = AdvisorFactory(dealership=milano, name="Marco", max_customers_per_day=2, max_online_per_day=1)
+    diagnostician = TechnicianFactory(dealership=milano, skills=[Skill.MAINTENANCE, Skill.DIAGNOSIS])
+    TechnicianFactory(dealership=milano, skills=[Skill.MAINTENANCE])
+    return {"giulia": giulia, "marco": marco, "diagnostician": diagnostician}
+
+
+def test_r4_2_the_loader_runs_the_same_queries_for_one_or_many_appointments(
+    milano, workshop, django_assert_num_queries
+):
+    appointment_book_directly(workshop["giulia"], at(TUESDAY, "08:00"))
+    with django_assert_num_queries(LOADER_QUERIES):
+        capacity_load(dealership=milano, start=MONDAY, end=MONDAY + timedelta(days=13))
+    for day in range(1, 4):  # Wednesday to Friday
+        for clock in ("09:00", "10:00", "11:00", "14:00", "15:00", "16:00"):
+            appointment_book_directly(workshop["giulia"], at(TUESDAY + timedelta(days=day), clock))
+    with django_assert_num_queries(LOADER_QUERIES):
+        snapshot = capacity_load(dealership=milano, start=MONDAY, end=MONDAY + timedelta(days=13))
+    assert sum(d.booked_customers for d in snapshot.days) == 19
+
+
+def test_r4_2_bookings_count_per_advisor_and_day_and_online_separately(milano, workshop):
+    appointment_book_directly(workshop["marco"], at(TUESDAY, "08:00"), channel=Channel.WEB)
+    appointment_book_directly(workshop["marco"], at(TUESDAY, "10:00"))
+    appointment_book_directly(workshop["marco"], at(TUESDAY, "11:00"), status=AppointmentStatus.CANCELLED)
+    tuesday = capacity_load(dealership=milano, start=TUESDAY, end=TUESDAY).days[0]
+    marco = next(a for a in tuesday.advisors if a.name == "Marco")
+    assert (marco.booked_customers, marco.max_customers) == (2, 2)
+    assert (marco.booked_online, marco.max_online) == (1, 1)
+    assert [b.start for b in marco.booked] == [at(TUESDAY, "08:00"), at(TUESDAY, "10:00")]
+
+
+def test_r4_8_technician_minutes_by_skill_and_booked_labour(milano, workshop):
+    appointment_book_directly(
+        workshop["giulia"], at(TUESDAY, "08:00"), labour_minutes=90, skill=Skill.DIAGNOSIS
+    )
+    tuesday = capacity_load(dealership=milano, start=TUESDAY, end=TUESDAY).days[0]
+    assert tuesday.technician_minutes == {Skill.MAINTENANCE: 2 * 540, Skill.DIAGNOSIS: 540}
+    assert tuesday.technician_total_minutes == 2 * 540  # the two-skilled technician counts once
+    assert tuesday.booked_labour == {Skill.DIAGNOSIS: 90}
+
+
+def test_closures_weekends_and_absences_take_capacity_away(milano, workshop):
+    ClosureFactory(dealership=milano, start_date=TUESDAY, end_date=TUESDAY, reason="Sant'Ambrogio")
+    AdvisorAbsence.objects.create(
+        dealership=milano, advisor=workshop["marco"], first_day=MONDAY, last_day=MONDAY, reason="training"
+    )
+    TechnicianAbsence.objects.create(
+        dealership=milano, technician=workshop["diagnostician"], first_day=MONDAY, last_day=MONDAY
+    )
+    days = {
+        d.day: d for d in capacity_load(dealership=milano, start=MONDAY, end=MONDAY + timedelta(days=6)).days
+    }
+    assert days[TUESDAY].opening == ()
+    assert days[TUESDAY].advisors == ()
+    assert days[MONDAY + timedelta(days=5)].opening == ()  # Saturday: no opening hours
+    assert [a.name for a in days[MONDAY].advisors] == ["Giulia"]
+    assert days[MONDAY].technician_total_minutes == 540
+    assert len(days[MONDAY + timedelta(days=2)].advisors) == 2
+
+
+def test_dst_opening_hours_are_local_wall_clock(milano, workshop):
+    # Europe/Rome springs forward on Sunday 29 March 2026.
+    friday, monday = date(2026, 3, 27), date(2026, 3, 30)
+    days = {d.day: d for d in capacity_load(dealership=milano, start=friday, end=monday).days}
+    assert days[friday].opening[0].start == datetime(2026, 3, 27, 7, 0, tzinfo=UTC)
+    assert days[monday].opening[0].start == datetime(2026, 3, 30, 6, 0, tzinfo=UTC)
+    assert days[monday].advisors[0].shifts[0].start == datetime(2026, 3, 30, 6, 0, tzinfo=UTC)
+
+
+def test_the_policy_saved_by_the_workshop_manager_reaches_the_engine(milano, workshop):
+    WorkshopPolicy.objects.create(
+        dealership=milano, slot_minutes=15, kept_free_minutes_per_hour=0, evening_drop_off=time(17, 0)
+    )
+    snapshot = capacity_load(dealership=milano, start=MONDAY, end=TUESDAY)
+    assert snapshot.policy.slot_minutes == 15
+    assert snapshot.policy.evening_drop_off == time(17, 0)
+    offer = offer_slots(
+        snapshot, SlotRequest(jobs=(JobLine(skill=Skill.MAINTENANCE, minutes=30),)), now=at(MONDAY, "10:00")
+    )
+    assert offer.proposals[0].drop_off == at(TUESDAY, "08:00")
+
+
+def test_r4_1_when_two_weeks_are_full_the_whole_horizon_is_searched(milano, workshop):
+    ClosureFactory(
+        dealership=milano, start_date=MONDAY, end_date=MONDAY + timedelta(days=20), reason="inventory"
+    )
+    request = SlotRequest(jobs=(JobLine(skill=Skill.MAINTENANCE, minutes=60),))
+    offer = availability_offer(dealership=milano, request=request, now=at(MONDAY, "10:00"))
+    first = offer.proposals[0]
+    assert first.day == MONDAY + timedelta(days=21)
+    assert Reason.EARLIEST in first.reasons

@@ -1,0 +1,292 @@
+"""Reads for the workshop: the capacity snapshot the engine works on, the offer, the load view."""
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from bookings.models import CAPACITY_RELEASED, Appointment, AppointmentLabour, Channel
+from customers import selectors as customer_selectors
+from dealerships.models import Closure, Dealership, OpeningHours
+from workshop import availability
+from workshop.availability import (
+    AdvisorDay,
+    CapacityDay,
+    DoubleOffer,
+    Interval,
+    JobLine,
+    Policy,
+    SlotRequest,
+    Snapshot,
+)
+from workshop.models import Advisor, AdvisorAbsence, Job, Skill, Technician, TechnicianAbsence, WorkshopPolicy
+
+# The first look covers two weeks; only when they cannot complete the offer is the whole
+# booking horizon loaded (R4.1: the earliest proposals are almost always near).
+FIRST_LOOK_DAYS = 14
+
+
+def workshop_policy_get(*, dealership: Dealership) -> WorkshopPolicy:
+    """The dealership's policy, or the manuals' defaults when none was saved yet."""
+    return WorkshopPolicy.objects.for_dealership(dealership).first() or WorkshopPolicy(dealership=dealership)
+
+
+def engine_policy(policy: WorkshopPolicy) -> Policy:
+    peak = ()
+    if policy.peak_hours_start and policy.peak_hours_end:
+        peak = ((policy.peak_hours_start, policy.peak_hours_end),)
+    return Policy(
+        slot_minutes=policy.slot_minutes,
+        reception_minutes=policy.reception_minutes,
+        kept_free_minutes_per_hour=policy.kept_free_minutes_per_hour,
+        same_day_allowed=policy.same_day_booking_allowed,
+        evening_drop_off=policy.evening_drop_off,
+        full_day_labour_minutes=policy.full_day_labour_minutes,
+        comeback_window=timedelta(hours=policy.comeback_window_hours),
+        peak_hours=peak,
+        peak_load_ratio=policy.peak_load_percent / 100,
+    )
+
+
+def capacity_load(*, dealership: Dealership, start: date, end: date) -> Snapshot:
+    """The capacity of the local days start..end (inclusive) in eleven queries, however many
+    appointments there are: hours, closures, advisors and technicians with their shifts and
+    absences, the booked receptions, and the booked labour summed by day and skill."""
+    tz = dealership.tz
+    policy = engine_policy(workshop_policy_get(dealership=dealership))
+    opening_by_weekday: dict[int, list[tuple[time, time]]] = defaultdict(list)
+    for weekday, opens, closes in OpeningHours.objects.for_dealership(dealership).values_list(
+        "weekday", "opens", "closes"
+    ):
+        opening_by_weekday[weekday].append((opens, closes))
+    closed_days = _days_covered(
+        Closure.objects.for_dealership(dealership)
+        .filter(start_date__lte=end, end_date__gte=start)
+        .values_list("start_date", "end_date"),
+        start,
+        end,
+    )
+    advisors = list(
+        Advisor.objects.for_dealership(dealership)
+        .filter(is_active=True)
+        .prefetch_related("shifts")
+        .order_by("id")
+    )
+    advisor_absent = _absences(AdvisorAbsence.objects.for_dealership(dealership), "advisor_id", start, end)
+    technicians = list(
+        Technician.objects.for_dealership(dealership).filter(is_active=True).prefetch_related("shifts")
+    )
+    technician_absent = _absences(
+        TechnicianAbsence.objects.for_dealership(dealership), "technician_id", start, end
+    )
+    taken = (
+        Appointment.objects.for_dealership(dealership)
+        .filter(local_day__gte=start, local_day__lte=end)
+        .exclude(status__in=CAPACITY_RELEASED)
+    )
+    receptions: dict[tuple[int, date], list[Interval]] = defaultdict(list)
+    online: dict[tuple[int, date], int] = defaultdict(int)
+    for advisor_id, day, drop_off, reception_end, channel in taken.values_list(
+        "advisor_id", "local_day", "drop_off_at", "reception_ends_at", "channel"
+    ):
+        receptions[(advisor_id, day)].append(Interval(start=drop_off, end=reception_end))
+        online[(advisor_id, day)] += channel == Channel.WEB
+    labour: dict[date, dict[str, int]] = defaultdict(dict)
+    for day, skill, minutes in (
+        AppointmentLabour.objects.for_dealership(dealership)
+        .filter(day__gte=start, day__lte=end)
+        .exclude(appointment__status__in=CAPACITY_RELEASED)
+        .values_list("day", "skill")
+        .annotate(minutes=Sum("minutes"))
+        .order_by()
+    ):
+        labour[day][skill] = minutes
+
+    days = []
+    day = start
+    while day <= end:
+        if day in closed_days or not opening_by_weekday.get(day.weekday()):
+            days.append(CapacityDay(day=day, opening=()))
+        else:
+            opening = tuple(
+                _interval(day, opens, closes, tz)
+                for opens, closes in sorted(opening_by_weekday[day.weekday()])
+            )
+            technician_minutes: dict[str, int] = defaultdict(int)
+            technician_total = 0
+            for technician in technicians:
+                if day in technician_absent.get(technician.id, ()):
+                    continue
+                minutes = sum(
+                    _interval(day, s.starts, s.ends, tz).minutes
+                    for s in technician.shifts.all()
+                    if s.weekday == day.weekday()
+                )
+                technician_total += minutes
+                for skill in technician.skills:
+                    technician_minutes[skill] += minutes
+            days.append(
+                CapacityDay(
+                    day=day,
+                    opening=opening,
+                    advisors=tuple(
+                        _advisor_day(advisor, day, tz, receptions, online)
+                        for advisor in advisors
+                        if day not in advisor_absent.get(advisor.id, ())
+                    ),
+                    technician_minutes=dict(technician_minutes),
+                    technician_total_minutes=technician_total,
+                    booked_labour=labour.get(day, {}),
+                )
+            )
+        day += timedelta(days=1)
+    return Snapshot(tz=tz, policy=policy, days=tuple(days))
+
+
+def _advisor_day(advisor: Advisor, day: date, tz, receptions, online) -> AdvisorDay:
+    booked = receptions.get((advisor.id, day), [])
+    return AdvisorDay(
+        advisor_id=advisor.id,
+        name=advisor.name,
+        shifts=tuple(
+            _interval(day, s.starts, s.ends, tz)
+            for s in sorted(advisor.shifts.all(), key=lambda s: s.starts)
+            if s.weekday == day.weekday()
+        ),
+        booked=tuple(sorted(booked, key=lambda i: i.start)),
+        booked_customers=len(booked),
+        max_customers=advisor.max_customers_per_day,
+        booked_online=online.get((advisor.id, day), 0),
+        max_online=advisor.max_online_per_day,
+    )
+
+
+def _interval(day: date, starts: time, ends: time, tz) -> Interval:
+    # Wall-clock times of the local day to UTC instants; on a DST day the interval is as long
+    # as it really is.
+    return Interval(
+        start=datetime.combine(day, starts, tzinfo=tz).astimezone(UTC),
+        end=datetime.combine(day, ends, tzinfo=tz).astimezone(UTC),
+    )
+
+
+def _days_covered(ranges, start: date, end: date) -> set[date]:
+    covered = set()
+    for first, last in ranges:
+        day = max(first, start)
+        while day <= min(last, end):
+            covered.add(day)
+            day += timedelta(days=1)
+    return covered
+
+
+def _absences(queryset, owner_field: str, start: date, end: date) -> dict[int, set[date]]:
+    by_owner: dict[int, list[tuple[date, date]]] = defaultdict(list)
+    for owner_id, first, last in queryset.filter(first_day__lte=end, last_day__gte=start).values_list(
+        owner_field, "first_day", "last_day"
+    ):
+        by_owner[owner_id].append((first, last))
+    return {owner_id: _days_covered(ranges, start, end) for owner_id, ranges in by_owner.items()}
+
+
+def availability_offer(*, dealership: Dealership, request: SlotRequest, now: datetime) -> DoubleOffer:
+    """The double offer for the request (R4): two weeks looked at first, the horizon if needed."""
+    today = now.astimezone(dealership.tz).date()
+    horizon = workshop_policy_get(dealership=dealership).booking_horizon_days
+    wanted = 2 + request.alternatives
+    look = min(FIRST_LOOK_DAYS, horizon)
+    while True:
+        snapshot = capacity_load(dealership=dealership, start=today, end=today + timedelta(days=look))
+        try:
+            offer = availability.offer_slots(snapshot, request, now=now)
+        except availability.NoCapacity:
+            offer = None
+        if (offer is not None and len(offer.proposals) >= wanted) or look >= horizon:
+            if offer is None:
+                raise availability.NoCapacity
+            return offer
+        look = horizon
+
+
+def job_list(*, dealership: Dealership):
+    return Job.objects.for_dealership(dealership).filter(is_active=True).order_by("kind", "name")
+
+
+def advisor_list(*, dealership: Dealership):
+    return Advisor.objects.for_dealership(dealership).filter(is_active=True).order_by("name")
+
+
+def slot_request_build(
+    *,
+    dealership: Dealership,
+    now: datetime,
+    jobs: list[str],
+    extra_minutes: int | None = None,
+    extra_skill: str = Skill.MAINTENANCE,
+    vehicle: int | None = None,
+    urgent: bool = False,
+    comeback: bool = False,
+    channel: str = Channel.PHONE,
+    advisor: int | None = None,
+    wished_date: date | None = None,
+    window_start: datetime | None = None,
+    window_end: datetime | None = None,
+    alternatives: int = 0,
+) -> SlotRequest:
+    """Turn what the caller asked for into the engine's request; ValidationError names the field.
+
+    Job codes come from the dealership's catalogue; a vehicle adds its open campaigns (R2.4);
+    the labour of all of them is the immobilisation the engine plans (R3.1).
+    """
+    today = now.astimezone(dealership.tz).date()
+    horizon_end = today + timedelta(days=workshop_policy_get(dealership=dealership).booking_horizon_days)
+    errors: dict[str, str] = {}
+    lines: list[JobLine] = []
+    if jobs:
+        catalogue = {job.code: job for job in job_list(dealership=dealership).filter(code__in=jobs)}
+        unknown = [code for code in jobs if code not in catalogue]
+        if unknown:
+            errors["jobs"] = _("Unknown job: %(codes)s.") % {"codes": ", ".join(unknown)}
+        lines += [
+            JobLine(skill=catalogue[c].skill, minutes=catalogue[c].labour_minutes)
+            for c in jobs
+            if c in catalogue
+        ]
+    if extra_minutes:
+        lines.append(JobLine(skill=extra_skill, minutes=extra_minutes))
+    if vehicle is not None:
+        found = customer_selectors.vehicle_get(dealership=dealership, vehicle_id=vehicle)
+        if found is None:
+            errors["vehicle"] = _("There is no such vehicle at this dealership.")
+        else:
+            lines += [
+                JobLine(skill=Skill.MAINTENANCE, minutes=campaign.labour_minutes)
+                for campaign in customer_selectors.open_campaigns(
+                    dealership=dealership, vehicle=found, today=today
+                )
+            ]
+    if advisor is not None and not advisor_list(dealership=dealership).filter(id=advisor).exists():
+        errors["advisor"] = _("There is no such advisor at this dealership.")
+    if wished_date is not None and not today <= wished_date <= horizon_end:
+        errors["wished_date"] = _("Choose a day from today to %(last)s.") % {"last": horizon_end.isoformat()}
+    if window_start is not None and window_start.astimezone(dealership.tz).date() > horizon_end:
+        errors["window_start"] = _("Appointments can be booked until %(last)s.") % {
+            "last": horizon_end.isoformat()
+        }
+    if not lines and "jobs" not in errors and "vehicle" not in errors:
+        errors["jobs"] = _("Choose at least one job or give the labour time.")
+    if errors:
+        raise ValidationError(errors)
+    windows = (Interval(start=window_start, end=window_end),) if window_start and window_end else ()
+    return SlotRequest(
+        jobs=tuple(lines),
+        urgent=urgent,
+        comeback=comeback,
+        windows=windows,
+        wished_day=wished_date,
+        online=channel == Channel.WEB,
+        advisor_id=advisor,
+        alternatives=alternatives,
+    )
