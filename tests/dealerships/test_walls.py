@@ -7,7 +7,7 @@ keyword this test does not know how to fill fails the test with a message saying
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.contrib import admin
@@ -18,6 +18,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from customers.models import Campaign, Customer, Programme, Vehicle
 from dealerships.models import Closure, Dealership, GroupMembership, Membership, Role
 from tests.factories.dealerships import GroupMembershipFactory, MembershipFactory, UserFactory
+from tests.factories.workshop import (
+    AdvisorFactory,
+    JobFactory,
+    TechnicianFactory,
+    appointment_book_directly,
+)
+from workshop.models import AdvisorAbsence, TechnicianAbsence, WorkshopPolicy
 
 # Unnamed patterns that cannot be reversed and hold no tenant data.
 UNNAMED_ALLOWED = {"(?P<url>.*)$"}  # the admin's catch-all redirect
@@ -101,6 +108,19 @@ def sevilla_world(sevilla, charlie, sud):
         labour_minutes=30,
         starts_on=date(2020, 1, 1),
     )
+    # The workshop side: policy, an advisor and a technician with hours and absences, a job,
+    # and an appointment with its labour.
+    WorkshopPolicy.objects.create(dealership=sevilla)
+    advisor = AdvisorFactory(dealership=sevilla, name="Asesora Secreta")
+    AdvisorAbsence.objects.create(
+        dealership=sevilla, advisor=advisor, first_day=date(2099, 1, 1), last_day=date(2099, 1, 2)
+    )
+    technician = TechnicianFactory(dealership=sevilla, name="Técnico Secreto")
+    TechnicianAbsence.objects.create(
+        dealership=sevilla, technician=technician, first_day=date(2099, 1, 1), last_day=date(2099, 1, 2)
+    )
+    JobFactory(dealership=sevilla, code="SEV-JOB-1", name="Trabajo Secreto")
+    appointment_book_directly(advisor, datetime(2099, 1, 5, 9, 0, tzinfo=UTC), vehicle=vehicle)
     return {
         "dealership": sevilla,
         "closure": closure,
@@ -125,6 +145,7 @@ SEVILLA_MARKERS = [
     "VF1SEVILLA",
     "SEV-1234",
     "SEV-REC-1",
+    "SEV-JOB-1",
 ]
 
 
@@ -140,7 +161,9 @@ def outsider(milano, torino):
     GroupMembershipFactory(user=user, dealer_group=milano.group)
     admins, _ = Group.objects.get_or_create(name="Dealer managers")
     admins.permissions.set(
-        Permission.objects.filter(content_type__app_label__in=["dealerships", "customers"])
+        Permission.objects.filter(
+            content_type__app_label__in=["dealerships", "customers", "workshop", "bookings"]
+        )
     )
     user.groups.add(admins)
     return user
@@ -306,7 +329,9 @@ def test_admin_lists_only_the_managers_own_dealership_rows(client, sevilla_world
     MembershipFactory(user=manager, dealership=milano, role=Role.DEALER_MANAGER)
     admins, _ = Group.objects.get_or_create(name="Dealer managers")
     admins.permissions.set(
-        Permission.objects.filter(content_type__app_label__in=["dealerships", "customers"])
+        Permission.objects.filter(
+            content_type__app_label__in=["dealerships", "customers", "workshop", "bookings"]
+        )
     )
     manager.groups.add(admins)
     client.force_login(manager)

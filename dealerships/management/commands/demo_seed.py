@@ -7,6 +7,7 @@ from customers.demo import demo_customers_create
 from dealerships.demo import DEMO_PASSWORD, demo_logins, demo_tenants_create
 from dealerships.models import Dealership
 from dealerships.selectors import dealership_local_today
+from workshop.demo import demo_workshop_create
 
 
 class Command(BaseCommand):
@@ -31,6 +32,7 @@ class Command(BaseCommand):
                 for dealership in Dealership.objects.prefetch_related("brands"):
                     today = dealership_local_today(dealership=dealership, now=timezone.now())
                     demo_customers_create(dealership=dealership, count=customers, today=today)
+                    demo_workshop_create(dealership=dealership)
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
         for username, what in demo_logins():
             self.stdout.write(f"  {username:<32} {what}")
