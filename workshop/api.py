@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -41,6 +42,9 @@ class AvailabilityQuerySerializer(serializers.Serializer):
     window_start = serializers.DateTimeField(required=False, help_text="the customer can come from")
     window_end = serializers.DateTimeField(required=False, help_text="the customer can come until")
     alternatives = serializers.IntegerField(min_value=0, max_value=MAX_ALTERNATIVES, default=0)
+    beyond_maximum = serializers.BooleanField(
+        default=False, help_text="workshop managers only: offer advisors past their daily maximum"
+    )
 
     def validate(self, data):
         start, end = data.get("window_start"), data.get("window_end")
@@ -127,6 +131,8 @@ class AvailabilityApi(WorkshopApiBase):
     def get(self, request: Request, dealership_slug: str) -> Response:
         query = AvailabilityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
+        if query.validated_data["beyond_maximum"] and not self.access.can(Capability.MANAGE_CAPACITY):
+            raise PermissionDenied(_("Only a workshop manager may book beyond an advisor's maximum."))
         now = timezone.now()
         slot_request = selectors.slot_request_build(
             dealership=self.dealership, now=now, **query.validated_data
@@ -175,6 +181,7 @@ class AdvisorLoadSerializer(serializers.Serializer):
     max_customers = serializers.IntegerField()
     booked_online = serializers.IntegerField()
     max_online = serializers.IntegerField()
+    booked_beyond_maximum = serializers.IntegerField()
     kept_free_minutes = serializers.IntegerField()
     kept_free_minutes_left = serializers.IntegerField()
 

@@ -60,6 +60,7 @@ class AdvisorDay:
     max_customers: int = 8
     booked_online: int = 0
     max_online: int = 8  # R9.5: a separate cap keeps places for the phone desk
+    booked_beyond_maximum: int = 0  # bookings a workshop manager made past the maximum
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -105,6 +106,8 @@ class SlotRequest:
     online: bool = False
     advisor_id: int | None = None  # the customer's usual advisor, preferred at equal times
     alternatives: int = 0  # more proposals beyond the double offer
+    # A workshop manager may book past an advisor's daily maximum; never into a booked slot.
+    beyond_maximum: bool = False
 
     @property
     def labour_minutes(self) -> int:  # R3.1: the immobilisation comes from the jobs' durations
@@ -129,6 +132,7 @@ class Reason(StrEnum):
     COMEBACK_WITHIN_WINDOW = "comeback_within_window"  # R2.3
     COMEBACK_WINDOW_MISSED = "comeback_window_missed"  # R2.3 could not be met
     PREFERRED_ADVISOR = "preferred_advisor"
+    BEYOND_MAXIMUM = "beyond_maximum"  # a workshop manager's override of R4.2
     WISHED_DAY = "wished_day"
     ALTERNATIVE = "alternative"
 
@@ -357,8 +361,9 @@ def _best_advisor(
         if any(reception.overlaps(booked) for booked in advisor.booked):
             continue
         in_kept_free = any(reception.overlaps(q) for q in kept_free_quarters(advisor, policy, tz))
-        has_places = advisor.booked_customers < advisor.max_customers and not (  # R4.2
-            request.online and advisor.booked_online >= advisor.max_online
+        has_places = request.beyond_maximum or (
+            advisor.booked_customers < advisor.max_customers  # R4.2
+            and not (request.online and advisor.booked_online >= advisor.max_online)
         )
         if has_places and not in_kept_free:
             return advisor, False
@@ -492,6 +497,8 @@ def _proposal(
         reasons.append(Reason.SAME_DAY_URGENT)
     if request.advisor_id is not None and advisor.advisor_id == request.advisor_id:
         reasons.append(Reason.PREFERRED_ADVISOR)
+    if advisor.booked_customers >= advisor.max_customers and not used_kept_free:
+        reasons.append(Reason.BEYOND_MAXIMUM)
     return Proposal(
         advisor_id=advisor.advisor_id,
         advisor_name=advisor.name,
@@ -532,6 +539,7 @@ class AdvisorLoad:
     max_customers: int
     booked_online: int
     max_online: int
+    booked_beyond_maximum: int
     kept_free_minutes: int  # R4.3
     kept_free_minutes_left: int  # not yet taken by urgent work or comebacks
 
@@ -578,6 +586,7 @@ def day_loads(snapshot: Snapshot) -> tuple[DayLoad, ...]:
                     max_customers=advisor.max_customers,
                     booked_online=advisor.booked_online,
                     max_online=advisor.max_online,
+                    booked_beyond_maximum=advisor.booked_beyond_maximum,
                     kept_free_minutes=kept,
                     kept_free_minutes_left=max(0, kept - taken),
                 )

@@ -15,6 +15,7 @@ REASON_TEXTS = {
     Reason.COMEBACK_WITHIN_WINDOW: _("Soon, as the car is back for the same problem."),
     Reason.COMEBACK_WINDOW_MISSED: _("The first time possible; nothing was free within the comeback window."),
     Reason.PREFERRED_ADVISOR: _("With the customer's usual advisor."),
+    Reason.BEYOND_MAXIMUM: _("Beyond the advisor's daily maximum, by a workshop manager's decision."),
     Reason.WISHED_DAY: _("On the day the customer asked for."),
     Reason.ALTERNATIVE: _("Another possible time."),
 }

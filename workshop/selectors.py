@@ -88,11 +88,13 @@ def capacity_load(*, dealership: Dealership, start: date, end: date) -> Snapshot
     )
     receptions: dict[tuple[int, date], list[Interval]] = defaultdict(list)
     online: dict[tuple[int, date], int] = defaultdict(int)
-    for advisor_id, day, drop_off, reception_end, channel in taken.values_list(
-        "advisor_id", "local_day", "drop_off_at", "reception_ends_at", "channel"
+    overridden: dict[tuple[int, date], int] = defaultdict(int)
+    for advisor_id, day, drop_off, reception_end, channel, override_reason in taken.values_list(
+        "advisor_id", "local_day", "drop_off_at", "reception_ends_at", "channel", "capacity_override_reason"
     ):
         receptions[(advisor_id, day)].append(Interval(start=drop_off, end=reception_end))
         online[(advisor_id, day)] += channel == Channel.WEB
+        overridden[(advisor_id, day)] += bool(override_reason)
     labour: dict[date, dict[str, int]] = defaultdict(dict)
     for day, skill, minutes in (
         AppointmentLabour.objects.for_dealership(dealership)
@@ -132,7 +134,7 @@ def capacity_load(*, dealership: Dealership, start: date, end: date) -> Snapshot
                     day=day,
                     opening=opening,
                     advisors=tuple(
-                        _advisor_day(advisor, day, tz, receptions, online)
+                        _advisor_day(advisor, day, tz, receptions, online, overridden)
                         for advisor in advisors
                         if day not in advisor_absent.get(advisor.id, ())
                     ),
@@ -145,7 +147,7 @@ def capacity_load(*, dealership: Dealership, start: date, end: date) -> Snapshot
     return Snapshot(tz=tz, policy=policy, days=tuple(days))
 
 
-def _advisor_day(advisor: Advisor, day: date, tz, receptions, online) -> AdvisorDay:
+def _advisor_day(advisor: Advisor, day: date, tz, receptions, online, overridden) -> AdvisorDay:
     booked = receptions.get((advisor.id, day), [])
     return AdvisorDay(
         advisor_id=advisor.id,
@@ -160,6 +162,7 @@ def _advisor_day(advisor: Advisor, day: date, tz, receptions, online) -> Advisor
         max_customers=advisor.max_customers_per_day,
         booked_online=online.get((advisor.id, day), 0),
         max_online=advisor.max_online_per_day,
+        booked_beyond_maximum=overridden.get((advisor.id, day), 0),
     )
 
 
@@ -234,6 +237,7 @@ def slot_request_build(
     window_start: datetime | None = None,
     window_end: datetime | None = None,
     alternatives: int = 0,
+    beyond_maximum: bool = False,
 ) -> SlotRequest:
     """Turn what the caller asked for into the engine's request; ValidationError names the field.
 
@@ -289,4 +293,5 @@ def slot_request_build(
         online=channel == Channel.WEB,
         advisor_id=advisor,
         alternatives=alternatives,
+        beyond_maximum=beyond_maximum,
     )

@@ -178,6 +178,23 @@ def test_a_technician_may_not_ask_for_availability_but_may_read_the_load(client,
     assert _get(client, "api_workload").status_code == 200
 
 
+def test_r4_2_only_a_workshop_manager_may_ask_beyond_the_maximum(client, alice, member_of, milano_workshop):
+    client.force_login(alice)
+    refused = _get(client, "api_availability", jobs=["DIAG"], beyond_maximum="true")
+    assert refused.status_code == 403
+    assert "workshop manager" in refused.json()["detail"]
+    client.force_login(member_of(Role.WORKSHOP_MANAGER))
+    assert _get(client, "api_availability", jobs=["DIAG"], beyond_maximum="true").status_code == 200
+
+
+def test_workload_counts_bookings_made_beyond_the_maximum(client, alice, milano_workshop):
+    giulia = Advisor.objects.get(dealership=milano_workshop, name="Giulia Conti")
+    appointment_book_directly(giulia, at(TUESDAY, "10:00"), capacity_override_reason="VIP customer")
+    client.force_login(alice)
+    tuesday = _get(client, "api_workload", start="2026-11-24", days=1).json()[0]
+    assert tuesday["advisors"][0]["booked_beyond_maximum"] == 1
+
+
 def test_availability_runs_a_fixed_number_of_queries(
     client, alice, milano_workshop, django_assert_max_num_queries
 ):

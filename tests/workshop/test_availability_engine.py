@@ -112,6 +112,19 @@ def test_r4_2_when_every_advisor_is_at_the_maximum_the_next_day_is_offered():
     assert {p.day for p in offer.proposals} == {WEDNESDAY}
 
 
+def test_r4_2_a_workshop_manager_may_book_beyond_the_maximum_but_never_into_a_booked_slot():
+    tuesday = capacity_day(
+        TUESDAY,
+        advisors=(advisor(1, TUESDAY, booked=(("08:00", "08:15"),), booked_customers=8, max_customers=8),),
+    )
+    snapshot = week(MONDAY, special={TUESDAY: tuesday})
+    override = offer_slots(snapshot, SlotRequest(jobs=service(), beyond_maximum=True), now=NOW)
+    first = override.proposals[0]
+    assert local(first) == (TUESDAY, "08:30")  # 8:00 is booked; 8:15-8:30 is kept free
+    assert Reason.BEYOND_MAXIMUM in first.reasons
+    assert offer_slots(snapshot, SlotRequest(jobs=service()), now=NOW).proposals[0].day == WEDNESDAY
+
+
 def test_r4_2_online_bookings_have_their_own_cap_so_the_phone_desk_keeps_places():
     tuesday = capacity_day(TUESDAY, advisors=(advisor(1, TUESDAY, booked_online=3, max_online=3),))
     snapshot = week(MONDAY, special={TUESDAY: tuesday})
