@@ -120,6 +120,25 @@ class ClosureListApi(DealershipApiMixin, APIView):
         return Response(ClosureSerializer(closure).data, status=status.HTTP_201_CREATED)
 
 
+class PublicHolidaysSerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+
+
+class ClosurePrefillApi(DealershipApiMixin, APIView):
+    """Close on the country's and region's public holidays of a year; days already closed stay."""
+
+    write_capability = Capability.MANAGE_CAPACITY
+
+    @extend_schema(request=PublicHolidaysSerializer, responses={201: ClosureSerializer(many=True)})
+    def post(self, request: Request, dealership_slug: str) -> Response:
+        serializer = PublicHolidaysSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        created = services.closures_prefill_public_holidays(
+            dealership=self.dealership, year=serializer.validated_data["year"]
+        )
+        return Response(ClosureSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
+
+
 class ClosureDetailApi(DealershipApiMixin, APIView):
     write_capability = Capability.MANAGE_CAPACITY
 

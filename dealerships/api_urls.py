@@ -16,6 +16,11 @@ urlpatterns = [
         "dealerships/<slug:dealership_slug>/closures/", api.ClosureListApi.as_view(), name="api_closure_list"
     ),
     path(
+        "dealerships/<slug:dealership_slug>/closures/public-holidays/",
+        api.ClosurePrefillApi.as_view(),
+        name="api_closure_prefill",
+    ),
+    path(
         "dealerships/<slug:dealership_slug>/closures/<int:closure_id>/",
         api.ClosureDetailApi.as_view(),
         name="api_closure_detail",

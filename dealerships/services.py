@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time
 
+import holidays
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -82,3 +83,48 @@ def closure_delete(*, dealership: Dealership, closure: Closure) -> None:
     if closure.dealership_id != dealership.id:
         raise ValueError("closure_delete called with a closure of another dealership")
     closure.delete()
+
+
+# The `holidays` package names its languages by locale; our language codes map onto them.
+HOLIDAY_LANGUAGES = {"en": "en_US", "es": "es", "it": "it", "ru": "ru", "fr": "fr", "zh-hans": "zh_CN"}
+
+
+@transaction.atomic
+def closures_prefill_public_holidays(*, dealership: Dealership, year: int) -> list[Closure]:
+    """Close the dealership on its country's and region's public holidays of `year`.
+
+    Days already covered by a closure are left alone, so running it twice adds nothing, and
+    a holiday the manager removed stays removed until the year is filled in again.
+    """
+    try:
+        calendar = holidays.country_holidays(
+            dealership.country, subdiv=dealership.subdivision or None, years=year
+        )
+    except NotImplementedError as error:
+        message = _("There is no public holiday calendar for %(country)s.") % {"country": dealership.country}
+        raise ValidationError({"year": message}) from error
+    language = HOLIDAY_LANGUAGES.get(dealership.language)
+    if language in calendar.supported_languages:
+        calendar = holidays.country_holidays(
+            dealership.country, subdiv=dealership.subdivision or None, years=year, language=language
+        )
+    covered = [
+        (c.start_date, c.end_date)
+        for c in Closure.objects.for_dealership(dealership).filter(
+            start_date__lte=date(year, 12, 31), end_date__gte=date(year, 1, 1)
+        )
+    ]
+    created = []
+    for day, name in sorted(calendar.items()):
+        if any(first <= day <= last for first, last in covered):
+            continue
+        created.append(
+            closure_create(
+                dealership=dealership,
+                start_date=day,
+                end_date=day,
+                reason=name[:120],
+                source=Closure.Source.PUBLIC_HOLIDAY,
+            )
+        )
+    return created

@@ -8,6 +8,11 @@ urlpatterns = [
     path("d/<slug:dealership_slug>/settings/hours/", views.opening_hours_edit, name="opening_hours_edit"),
     path("d/<slug:dealership_slug>/settings/closures/", views.closure_list, name="closure_list"),
     path(
+        "d/<slug:dealership_slug>/settings/closures/public-holidays/",
+        views.closures_prefill,
+        name="closures_prefill",
+    ),
+    path(
         "d/<slug:dealership_slug>/settings/closures/<int:closure_id>/delete/",
         views.closure_delete,
         name="closure_delete",

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -106,7 +107,12 @@ def closure_list(request: HttpRequest, access: StaffAccess) -> HttpResponse:
     return render(
         request,
         "dealerships/closures.html",
-        {"dealership": dealership, "form": form, "closures": closures},
+        {
+            "dealership": dealership,
+            "form": form,
+            "closures": closures,
+            "prefill_years": (today.year, today.year + 1),
+        },
         status=status,
     )
 
@@ -119,6 +125,35 @@ def closure_delete(request: HttpRequest, access: StaffAccess, closure_id: int) -
         raise Http404
     services.closure_delete(dealership=access.dealership, closure=closure)
     messages.success(request, _("Closure removed."))
+    return redirect("closure_list", dealership_slug=access.dealership.slug)
+
+
+@staff_view(Capability.MANAGE_CAPACITY)
+@require_POST
+def closures_prefill(request: HttpRequest, access: StaffAccess) -> HttpResponse:
+    """Close on the country's and region's public holidays of this or next year."""
+    today = selectors.dealership_local_today(dealership=access.dealership, now=timezone.now())
+    try:
+        year = int(request.POST.get("year", ""))
+    except ValueError:
+        year = 0
+    if year not in (today.year, today.year + 1):
+        messages.error(request, _("Choose this year or next year."))
+        return redirect("closure_list", dealership_slug=access.dealership.slug)
+    try:
+        created = services.closures_prefill_public_holidays(dealership=access.dealership, year=year)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s public holiday of %(year)s added.",
+                "%(count)s public holidays of %(year)s added.",
+                len(created),
+            )
+            % {"count": len(created), "year": year},
+        )
     return redirect("closure_list", dealership_slug=access.dealership.slug)
 
 

@@ -7,6 +7,7 @@ from customers.demo import demo_customers_create
 from dealerships.demo import DEMO_PASSWORD, demo_logins, demo_tenants_create
 from dealerships.models import Dealership
 from dealerships.selectors import dealership_local_today
+from dealerships.services import closures_prefill_public_holidays
 from workshop.demo import demo_workshop_create
 
 
@@ -33,6 +34,8 @@ class Command(BaseCommand):
                     today = dealership_local_today(dealership=dealership, now=timezone.now())
                     demo_customers_create(dealership=dealership, count=customers, today=today)
                     demo_workshop_create(dealership=dealership)
+                    for year in (today.year, today.year + 1):
+                        closures_prefill_public_holidays(dealership=dealership, year=year)
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
         for username, what in demo_logins():
             self.stdout.write(f"  {username:<32} {what}")
