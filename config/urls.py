@@ -19,4 +19,5 @@ urlpatterns = [
     path("api/v1/", include("workshop.api_urls")),
     path("", include("dealerships.urls")),
     path("", include("customers.urls")),
+    path("", include("workshop.urls")),
 ]

@@ -47,13 +47,15 @@ def format_intervals(pairs: list[tuple[time, time]]) -> str:
 class WeeklyHoursForm(forms.Form):
     """One text box per weekday, e.g. "08:00-12:30, 14:00-18:30"; empty means closed."""
 
+    empty_help = _("Empty means closed.")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for day in Weekday:
             self.fields[f"day_{day.value}"] = forms.CharField(
                 label=day.label,
                 required=False,
-                help_text=_("Empty means closed."),
+                help_text=self.empty_help,
                 widget=forms.TextInput(attrs={"placeholder": "08:00-12:30, 14:00-18:30"}),
             )
 

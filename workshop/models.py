@@ -155,6 +155,10 @@ class Technician(DealershipOwned):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def skill_labels(self) -> list[str]:
+        return [Skill(skill).label for skill in self.skills if skill in Skill.values]
+
     def clean(self) -> None:
         unknown = set(self.skills or []) - set(Skill.values)
         if not isinstance(self.skills, list) or unknown:

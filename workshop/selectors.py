@@ -295,3 +295,49 @@ def slot_request_build(
         alternatives=alternatives,
         beyond_maximum=beyond_maximum,
     )
+
+
+def advisor_get(*, dealership: Dealership, advisor_id: int) -> Advisor | None:
+    return Advisor.objects.for_dealership(dealership).filter(id=advisor_id).first()
+
+
+def technician_get(*, dealership: Dealership, technician_id: int) -> Technician | None:
+    return Technician.objects.for_dealership(dealership).filter(id=technician_id).first()
+
+
+def job_get(*, dealership: Dealership, job_id: int) -> Job | None:
+    return Job.objects.for_dealership(dealership).filter(id=job_id).first()
+
+
+def advisor_list_with_hours(*, dealership: Dealership):
+    """Every advisor, active or not, with the weekly hours: two queries."""
+    return (
+        Advisor.objects.for_dealership(dealership).prefetch_related("shifts").order_by("-is_active", "name")
+    )
+
+
+def technician_list_with_hours(*, dealership: Dealership):
+    return (
+        Technician.objects.for_dealership(dealership)
+        .prefetch_related("shifts")
+        .order_by("-is_active", "name")
+    )
+
+
+def absence_list_upcoming(*, dealership: Dealership, person: Advisor | Technician, today: date):
+    model = AdvisorAbsence if isinstance(person, Advisor) else TechnicianAbsence
+    owner = "advisor" if isinstance(person, Advisor) else "technician"
+    return model.objects.for_dealership(dealership).filter(**{owner: person}, last_day__gte=today)
+
+
+def absence_get(*, dealership: Dealership, person: Advisor | Technician, absence_id: int):
+    return (
+        absence_list_upcoming(dealership=dealership, person=person, today=date.min)
+        .filter(id=absence_id)
+        .first()
+    )
+
+
+def job_catalogue(*, dealership: Dealership):
+    """Every job, the inactive ones last: the catalogue page."""
+    return Job.objects.for_dealership(dealership).order_by("-is_active", "kind", "name")

@@ -112,14 +112,14 @@ def sevilla_world(sevilla, charlie, sud):
     # and an appointment with its labour.
     WorkshopPolicy.objects.create(dealership=sevilla)
     advisor = AdvisorFactory(dealership=sevilla, name="Asesora Secreta")
-    AdvisorAbsence.objects.create(
+    advisor_absence = AdvisorAbsence.objects.create(
         dealership=sevilla, advisor=advisor, first_day=date(2099, 1, 1), last_day=date(2099, 1, 2)
     )
     technician = TechnicianFactory(dealership=sevilla, name="Técnico Secreto")
-    TechnicianAbsence.objects.create(
+    technician_absence = TechnicianAbsence.objects.create(
         dealership=sevilla, technician=technician, first_day=date(2099, 1, 1), last_day=date(2099, 1, 2)
     )
-    JobFactory(dealership=sevilla, code="SEV-JOB-1", name="Trabajo Secreto")
+    job = JobFactory(dealership=sevilla, code="SEV-JOB-1", name="Trabajo Secreto")
     appointment_book_directly(advisor, datetime(2099, 1, 5, 9, 0, tzinfo=UTC), vehicle=vehicle)
     return {
         "dealership": sevilla,
@@ -128,6 +128,11 @@ def sevilla_world(sevilla, charlie, sud):
         "vehicle": vehicle,
         "programme": programme,
         "campaign": campaign,
+        "advisor": advisor,
+        "advisor_absence": advisor_absence,
+        "technician": technician,
+        "technician_absence": technician_absence,
+        "job": job,
         "membership": Membership.objects.filter(dealership=sevilla).first(),
         "user": manager,
         "group": sud,
@@ -209,6 +214,10 @@ TENANT_KEYWORDS = {
     "customer_id",
     "vehicle_id",
     "campaign_id",
+    "advisor_id",
+    "technician_id",
+    "absence_id",
+    "job_id",
     "object_id",
     "id",
 }
@@ -222,8 +231,11 @@ def _fill(route: Route, world: dict) -> dict[str, object]:
             kwargs[keyword] = world["dealership"].slug
         elif keyword == "closure_id":
             kwargs[keyword] = world["closure"].id
-        elif keyword in ("customer_id", "vehicle_id", "campaign_id"):
+        elif keyword in ("customer_id", "vehicle_id", "campaign_id", "advisor_id", "technician_id", "job_id"):
             kwargs[keyword] = world[keyword.removesuffix("_id")].id
+        elif keyword == "absence_id":
+            owner = "technician" if "technician_id" in route.keywords else "advisor"
+            kwargs[keyword] = world[f"{owner}_absence"].id
         elif keyword in ("object_id", "id") and route.route.startswith("admin/"):
             kwargs[keyword] = _admin_object_pk(route, world)
         elif keyword == "app_label":

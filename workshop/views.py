@@ -1,0 +1,316 @@
+"""The workshop manager's pages: policy, advisors, technicians, the job catalogue and the load."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dealerships.access import Capability, StaffAccess
+from dealerships.forms import add_service_errors, format_intervals
+from dealerships.models import Weekday
+from dealerships.scoping import staff_view
+from workshop import availability, selectors, services
+from workshop.forms import (
+    AbsenceForm,
+    AdvisorForm,
+    JobForm,
+    TechnicianForm,
+    WorkingHoursForm,
+    WorkshopPolicyForm,
+)
+from workshop.models import Advisor, Skill, Technician
+
+
+def _hours_by_day(shifts) -> dict[int, list]:
+    by_day: dict[int, list] = {day.value: [] for day in Weekday}
+    for shift in shifts:
+        by_day[shift.weekday].append((shift.starts, shift.ends))
+    return {day: sorted(pairs) for day, pairs in by_day.items()}
+
+
+def _hours_summary(shifts) -> list[tuple[str, str]]:
+    """("Monday–Friday", "08:00-12:30, 14:00-18:30"): runs of days with the same hours, from
+    prefetched shifts."""
+    runs: list[list] = []  # [first day, last day, text]
+    for day, pairs in _hours_by_day(shifts).items():
+        text = format_intervals(pairs)
+        if runs and runs[-1][2] == text and runs[-1][1] == day - 1:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day, text])
+    return [
+        (Weekday(first).label if first == last else f"{Weekday(first).label}–{Weekday(last).label}", text)
+        for first, last, text in runs
+        if text
+    ]
+
+
+@staff_view(Capability.MANAGE_CAPACITY)
+@require_http_methods(["GET", "POST"])
+def workshop_settings(request: HttpRequest, access: StaffAccess) -> HttpResponse:
+    """The booking policy, and the advisors and technicians who make the capacity."""
+    dealership = access.dealership
+    policy = selectors.workshop_policy_get(dealership=dealership)
+    form = WorkshopPolicyForm(request.POST or None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.workshop_policy_save(dealership=dealership, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Booking policy saved."))
+            return redirect("workshop_settings", dealership_slug=dealership.slug)
+    advisors = [
+        (advisor, _hours_summary(advisor.shifts.all()))
+        for advisor in selectors.advisor_list_with_hours(dealership=dealership)
+    ]
+    technicians = [
+        (technician, _hours_summary(technician.shifts.all()))
+        for technician in selectors.technician_list_with_hours(dealership=dealership)
+    ]
+    return render(
+        request,
+        "workshop/settings.html",
+        {"dealership": dealership, "form": form, "advisors": advisors, "technicians": technicians},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@dataclass(frozen=True)
+class _PersonPage:
+    """What differs between the advisor and the technician pages."""
+
+    form_class: type
+    save: Callable
+    get: Callable
+    url_name: str
+    absence_add: str
+    absence_delete: str
+    title_new: str
+    title_edit: str
+
+
+PEOPLE = {
+    "advisor": _PersonPage(
+        form_class=AdvisorForm,
+        save=lambda dealership, person, hours, data: services.advisor_save(
+            dealership=dealership, advisor=person, hours=hours, **data
+        ),
+        get=lambda dealership, pk: selectors.advisor_get(dealership=dealership, advisor_id=pk),
+        url_name="advisor_edit",
+        absence_add="advisor_absence_add",
+        absence_delete="advisor_absence_delete",
+        title_new=gettext_lazy("New service advisor"),
+        title_edit=gettext_lazy("Service advisor"),
+    ),
+    "technician": _PersonPage(
+        form_class=TechnicianForm,
+        save=lambda dealership, person, hours, data: services.technician_save(
+            dealership=dealership, technician=person, hours=hours, **data
+        ),
+        get=lambda dealership, pk: selectors.technician_get(dealership=dealership, technician_id=pk),
+        url_name="technician_edit",
+        absence_add="technician_absence_add",
+        absence_delete="technician_absence_delete",
+        title_new=gettext_lazy("New technician"),
+        title_edit=gettext_lazy("Technician"),
+    ),
+}
+
+
+def _person_or_404(access: StaffAccess, kind: str, person_id: int) -> Advisor | Technician:
+    person = PEOPLE[kind].get(access.dealership, person_id)
+    if person is None:
+        raise Http404
+    return person
+
+
+def _person_edit(request: HttpRequest, access: StaffAccess, kind: str, person_id: int | None) -> HttpResponse:
+    page = PEOPLE[kind]
+    dealership = access.dealership
+    person = _person_or_404(access, kind, person_id) if person_id is not None else None
+    form = page.form_class(request.POST or None, instance=person)
+    if request.method == "POST":
+        hours_form = WorkingHoursForm(request.POST, prefix="hours")
+    else:
+        shifts = person.shifts.all() if person else []
+        by_day = _hours_by_day(shifts) if person else {}
+        hours_form = WorkingHoursForm(
+            prefix="hours", initial={f"day_{day}": format_intervals(pairs) for day, pairs in by_day.items()}
+        )
+    if request.method == "POST" and form.is_valid() and hours_form.is_valid():
+        try:
+            saved = page.save(dealership, person, hours_form.intervals, form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(page.url_name, dealership_slug=dealership.slug, **{f"{kind}_id": saved.id})
+    today = timezone.localdate()
+    return render(
+        request,
+        "workshop/person_form.html",
+        {
+            "dealership": dealership,
+            "kind": kind,
+            "page": page,
+            "person": person,
+            "form": form,
+            "hours_form": hours_form,
+            "absences": selectors.absence_list_upcoming(dealership=dealership, person=person, today=today)
+            if person
+            else [],
+            "absence_form": AbsenceForm(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _absence_add(request: HttpRequest, access: StaffAccess, kind: str, person_id: int) -> HttpResponse:
+    page = PEOPLE[kind]
+    person = _person_or_404(access, kind, person_id)
+    form = AbsenceForm(request.POST)
+    if form.is_valid():
+        try:
+            services.absence_create(dealership=access.dealership, person=person, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Absence recorded."))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect(page.url_name, dealership_slug=access.dealership.slug, **{f"{kind}_id": person.id})
+
+
+def _absence_delete(
+    request: HttpRequest, access: StaffAccess, kind: str, person_id: int, absence_id: int
+) -> HttpResponse:
+    page = PEOPLE[kind]
+    person = _person_or_404(access, kind, person_id)
+    absence = selectors.absence_get(dealership=access.dealership, person=person, absence_id=absence_id)
+    if absence is None:
+        raise Http404
+    services.absence_delete(dealership=access.dealership, absence=absence)
+    messages.success(request, _("Absence removed."))
+    return redirect(page.url_name, dealership_slug=access.dealership.slug, **{f"{kind}_id": person.id})
+
+
+@staff_view(Capability.MANAGE_CAPACITY)
+@require_http_methods(["GET", "POST"])
+def advisor_edit(request: HttpRequest, access: StaffAccess, advisor_id: int | None = None) -> HttpResponse:
+    return _person_edit(request, access, "advisor", advisor_id)
+
+
+@staff_view(Capability.MANAGE_CAPACITY)
+@require_POST
+def advisor_absence_add(request: HttpRequest, access: StaffAccess, advisor_id: int) -> HttpResponse:
+    return _absence_add(request, access, "advisor", advisor_id)
+
+
+@staff_view(Capability.MANAGE_CAPACITY)
+@require_POST
+def advisor_absence_delete(
+    request: HttpRequest, access: StaffAccess, advisor_id: int, absence_id: int
+) -> HttpResponse:
+    return _absence_delete(request, access, "advisor", advisor_id, absence_id)
+
+
+@staff_view(Capability.MANAGE_CAPACITY)
+@require_http_methods(["GET", "POST"])
+def technician_edit(
+    request: HttpRequest, access: StaffAccess, technician_id: int | None = None
+) -> HttpResponse:
+    return _person_edit(request, access, "technician", technician_id)
+
+
+@staff_view(Capability.MANAGE_CAPACITY)
+@require_POST
+def technician_absence_add(request: HttpRequest, access: StaffAccess, technician_id: int) -> HttpResponse:
+    return _absence_add(request, access, "technician", technician_id)
+
+
+@staff_view(Capability.MANAGE_CAPACITY)
+@require_POST
+def technician_absence_delete(
+    request: HttpRequest, access: StaffAccess, technician_id: int, absence_id: int
+) -> HttpResponse:
+    return _absence_delete(request, access, "technician", technician_id, absence_id)
+
+
+@staff_view(Capability.MANAGE_CAPACITY)
+@require_http_methods(["GET", "POST"])
+def job_list(request: HttpRequest, access: StaffAccess, job_id: int | None = None) -> HttpResponse:
+    """The job catalogue, with a form to add an operation or change the one chosen."""
+    dealership = access.dealership
+    job = None
+    if job_id is not None:
+        job = selectors.job_get(dealership=dealership, job_id=job_id)
+        if job is None:
+            raise Http404
+    form = JobForm(request.POST or None, instance=job)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.job_save(dealership=dealership, job=job, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Job saved."))
+            return redirect("job_list", dealership_slug=dealership.slug)
+    jobs = selectors.job_catalogue(dealership=dealership)
+    return render(
+        request,
+        "workshop/jobs.html",
+        {"dealership": dealership, "jobs": jobs, "form": form, "job": job},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@staff_view(Capability.VIEW_DEALERSHIP)
+def workload_week(request: HttpRequest, access: StaffAccess) -> HttpResponse:
+    """A week of load: booked customers against maxima per advisor, labour against technician
+    hours per skill, kept-free time left (R4.2, R4.3, R4.8)."""
+    today = timezone.localdate()
+    try:
+        start = date.fromisoformat(request.GET.get("start", ""))
+    except ValueError:
+        start = today
+    monday = start - timedelta(days=start.weekday())
+    snapshot = selectors.capacity_load(
+        dealership=access.dealership, start=monday, end=monday + timedelta(days=6)
+    )
+    days = availability.day_loads(snapshot)
+    advisor_names = {a.advisor_id: a.name for day in days for a in day.advisors}
+    advisor_rows = [
+        (name, [next((a for a in day.advisors if a.advisor_id == advisor_id), None) for day in days])
+        for advisor_id, name in sorted(advisor_names.items(), key=lambda item: item[1])
+    ]
+    skills = sorted({s.skill for day in days for s in day.skills})
+    skill_rows = [
+        (
+            Skill(skill).label if skill in Skill.values else skill,
+            [next((s for s in day.skills if s.skill == skill), None) for day in days],
+        )
+        for skill in skills
+    ]
+    return render(
+        request,
+        "workshop/load.html",
+        {
+            "dealership": access.dealership,
+            "days": days,
+            "advisor_rows": advisor_rows,
+            "skill_rows": skill_rows,
+            "monday": monday,
+            "previous_week": monday - timedelta(days=7),
+            "next_week": monday + timedelta(days=7),
+            "today": today,
+        },
+    )
