@@ -17,23 +17,18 @@ queries per lookup and how many lookups found something.
 import argparse
 import importlib
 import json
-import os
 import random
-import statistics
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_search")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import copy_rows, django_on_postgresql, figures
 
 TARGET_P95_MS = 10.0
 TENANTS = [
-    # slug, language, country, time zone, given names, family-name syllables
+    # slug, language, country, time zone
     ("bench-milano", "it", "IT", "Europe/Rome"),
     ("bench-madrid", "es", "ES", "Europe/Madrid"),
 ]
@@ -60,16 +55,8 @@ def main() -> None:
     parser.add_argument("--reload", action="store_true", help="load the data again even if it is there")
     args = parser.parse_args()
 
-    _create_database_if_missing(os.environ["DATABASE_URL"])
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    django_on_postgresql("bench_search")
     from django.db import connection
-
-    if connection.vendor != "postgresql":
-        sys.exit("bench/search.py measures PostgreSQL: point DATABASE_URL at one.")
-    call_command("migrate", verbosity=0)
 
     load_seconds = {}
     samples = {}
@@ -104,19 +91,6 @@ def main() -> None:
             indent=2,
         )
     )
-
-
-def _create_database_if_missing(url: str) -> None:
-    parts = urlsplit(url)
-    if not parts.scheme.startswith("postgres"):
-        return
-    import psycopg
-
-    name = parts.path.lstrip("/")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            admin.execute(f'CREATE DATABASE "{name}"')
 
 
 def _dealership(slug, language, country, tz):
@@ -211,7 +185,7 @@ def _copy_customers_and_vehicles(dealership, vehicles: int) -> None:
                 "mobile_phone": phone,
             }
 
-    _copy(Customer, dealership, customers(), now)
+    copy_rows(Customer, customers(), fixed={"dealership_id": dealership.id}, now=now)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT id FROM customers_customer WHERE dealership_id = %s ORDER BY id", [dealership.id]
@@ -245,22 +219,7 @@ def _copy_customers_and_vehicles(dealership, vehicles: int) -> None:
                 "mileage_read_on": date(2026, 1, 1) - timedelta(days=rng.randint(0, 900)),
             }
 
-    _copy(Vehicle, dealership, vehicle_rows(), now)
-
-
-def _copy(model, dealership, rows, now) -> None:
-    """COPY rows into the model's table; columns not given take the model field's default."""
-    from django.db import connection
-
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(f.column for f in fields)
-    fixed = {"dealership_id": dealership.id, "created_at": now, "updated_at": now}
-    defaults = {f.attname: (None if f.null else f.get_default()) for f in fields}
-    connection.ensure_connection()
-    statement = f"COPY {model._meta.db_table} ({columns}) FROM STDIN"
-    with connection.connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row([row.get(f.attname, fixed.get(f.attname, defaults[f.attname])) for f in fields])
+    copy_rows(Vehicle, vehicle_rows(), fixed={"dealership_id": dealership.id}, now=now)
 
 
 def _family_names(language: str, rng: random.Random) -> tuple[list[str], list[float]]:
@@ -350,25 +309,15 @@ def _time_lookups(slug: str, samples: dict[str, list[str]]) -> dict[str, dict]:
             customer_search(dealership=dealership, query=key)
             timings.append((time.perf_counter() - started) * 1000)
         results[kind] = {
-            **_figures(timings),
+            **figures(timings),
             "queries_per_lookup_max": max(queries),
             "lookups_with_hits": f"{found}/{len(keys)}",
         }
         if kind == "plate_fragment":  # the shortest fragments match the most plates
             for length in sorted({len(key) for key in keys}):
                 picked = [t for key, t in zip(keys, timings, strict=True) if len(key) == length]
-                results[f"plate_fragment_{length}_chars"] = _figures(picked)
+                results[f"plate_fragment_{length}_chars"] = figures(picked)
     return results
-
-
-def _figures(timings: list[float]) -> dict:
-    ordered = sorted(timings)
-    return {
-        "lookups": len(ordered),
-        "median_ms": round(statistics.median(ordered), 2),
-        "p95_ms": round(ordered[max(0, round(len(ordered) * 0.95) - 1)], 2),
-        "max_ms": round(ordered[-1], 2),
-    }
 
 
 if __name__ == "__main__":
