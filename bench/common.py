@@ -41,12 +41,12 @@ def _create_database_if_missing(url: str) -> None:
             admin.execute(f'CREATE DATABASE "{name}"')
 
 
-def copy_rows(model, rows, *, fixed: dict, now: datetime) -> None:
+def copy_rows(model, rows, *, fixed: dict, now: datetime, with_id: bool = False) -> None:
     """COPY dict rows into the model's table; a column a row does not give comes from `fixed`,
-    then the field's default (timestamps are `now`)."""
+    then the field's default (timestamps are `now`). With `with_id` the rows carry their ids."""
     from django.db import connection
 
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    fields = [f for f in model._meta.concrete_fields if with_id or not f.primary_key]
     columns = ", ".join(f.column for f in fields)
     fixed = {"created_at": now, "updated_at": now, **fixed}
     defaults = {f.attname: (None if f.null else f.get_default()) for f in fields}
