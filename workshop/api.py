@@ -45,6 +45,9 @@ class AvailabilityQuerySerializer(serializers.Serializer):
     beyond_maximum = serializers.BooleanField(
         default=False, help_text="workshop managers only: offer advisors past their daily maximum"
     )
+    mobility_needed = serializers.BooleanField(
+        default=False, help_text="R3: the customer needs a courtesy car or another mobility solution"
+    )
 
     def validate(self, data):
         start, end = data.get("window_start"), data.get("window_end")

@@ -108,6 +108,9 @@ class SlotRequest:
     alternatives: int = 0  # more proposals beyond the double offer
     # A workshop manager may book past an advisor's daily maximum; never into a booked slot.
     beyond_maximum: bool = False
+    # R3: the customer needs a mobility solution while the car is in; the mobility planning
+    # (issue "Mobility") narrows the proposals to times when one is free.
+    mobility_needed: bool = False
 
     @property
     def labour_minutes(self) -> int:  # R3.1: the immobilisation comes from the jobs' durations

@@ -283,6 +283,7 @@ def slot_request_build(
     window_end: datetime | None = None,
     alternatives: int = 0,
     beyond_maximum: bool = False,
+    mobility_needed: bool = False,
 ) -> SlotRequest:
     """Turn what the caller asked for into the engine's request; ValidationError names the field.
 
@@ -339,6 +340,7 @@ def slot_request_build(
         advisor_id=advisor,
         alternatives=alternatives,
         beyond_maximum=beyond_maximum,
+        mobility_needed=mobility_needed,
     )
 
 
