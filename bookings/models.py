@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dealerships.models import DealershipOwned
 from workshop.models import Skill
@@ -23,7 +24,7 @@ class AppointmentStatus(models.TextChoices):
     QUALITY_CHECK = "quality_check", _("Quality check")
     READY = "ready", _("Ready")
     DELIVERED = "delivered", _("Delivered")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("appointment status", "Closed")
     CANCELLED = "cancelled", _("Cancelled")
     NO_SHOW = "no_show", _("No-show")
 
