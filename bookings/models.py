@@ -41,6 +41,17 @@ class Channel(models.TextChoices):
     PROACTIVE = "proactive", _("Proactive call")
 
 
+class AppointmentKind(models.TextChoices):
+    """R2.2: the reason for the visit."""
+
+    MAINTENANCE = "maintenance", _("Maintenance")
+    REPAIR = "repair", _("Repair")
+    DIAGNOSIS = "diagnosis", _("Diagnosis")
+    CAMPAIGN = "campaign", _("Recall or campaign")
+    COMEBACK = "comeback", _("Comeback")
+    OTHER = "other", _("Other")
+
+
 class Appointment(DealershipOwned):
     customer = models.ForeignKey(
         "customers.Customer",
@@ -58,6 +69,19 @@ class Appointment(DealershipOwned):
         _("status"), max_length=20, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
     )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.PHONE)
+    kind = models.CharField(
+        _("reason for the visit"),
+        max_length=20,
+        choices=AppointmentKind.choices,
+        default=AppointmentKind.MAINTENANCE,
+    )
+    # R2.6: what the customer asked for, in their words, and what the visit needs.
+    customer_requests = models.TextField(_("work requested"), blank=True)
+    test_drive_needed = models.BooleanField(_("test drive needed"), default=False)
+    replacement_vehicle_wanted = models.BooleanField(_("replacement vehicle wanted"), default=False)
+    special_requests = models.TextField(_("special requests"), blank=True)
+    mileage_km = models.PositiveIntegerField(_("mileage at booking (km)"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
     is_urgent = models.BooleanField(_("urgent"), default=False)
     is_comeback = models.BooleanField(_("comeback"), default=False)
     # The local day of the drop-off, kept beside the instant so that counting an advisor's
@@ -117,3 +141,83 @@ class AppointmentLabour(DealershipOwned):
 
     def __str__(self) -> str:
         return f"{self.day} {self.skill} {self.minutes}"
+
+
+class AppointmentJob(DealershipOwned):
+    """One requested job: from the catalogue, an open campaign of the vehicle (R2.4), or free text."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="jobs")
+    job = models.ForeignKey("workshop.Job", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    campaign = models.ForeignKey(
+        "customers.Campaign", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    description = models.CharField(_("description"), max_length=200)
+    skill = models.CharField(_("skill"), max_length=20, choices=Skill.choices)
+    labour_minutes = models.PositiveIntegerField(_("labour (minutes)"))
+
+    class Meta:
+        verbose_name = _("requested job")
+        verbose_name_plural = _("requested jobs")
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class AppointmentTransition(DealershipOwned):
+    """The recorded history of an appointment: every change of status or time, who, when, why."""
+
+    class Kind(models.TextChoices):
+        STATUS = "status", _("Status changed")
+        RESCHEDULED = "rescheduled", _("Rescheduled")
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="transitions")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.STATUS)
+    from_status = models.CharField(_("from"), max_length=20, choices=AppointmentStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=AppointmentStatus.choices)
+    previous_drop_off_at = models.DateTimeField(null=True, blank=True)
+    at = models.DateTimeField(_("when"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("appointment history")
+        verbose_name_plural = _("appointment history")
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '–'} → {self.to_status}"
+
+
+class CapacityLock(DealershipOwned):
+    """One row per dealership and local day, locked (SELECT ... FOR UPDATE) by every booking
+    that takes capacity on that day, so two bookings of one day are never checked at once."""
+
+    day = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dealership", "day"], name="capacity_lock_unique_day")]
+
+    def __str__(self) -> str:
+        return f"{self.dealership_id} {self.day}"
+
+
+class IdempotencyKey(DealershipOwned):
+    """A booking request's Idempotency-Key and the answer it got, so a retry never books twice."""
+
+    key = models.CharField(max_length=100)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dealership", "key"], name="idempotency_key_unique")]
+
+    def __str__(self) -> str:
+        return self.key

@@ -50,3 +50,23 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             status=status.HTTP_400_BAD_REQUEST,
         )
     return drf_exception_handler(exc, context)
+
+
+class SlotTaken(DomainError):
+    """The time chosen is no longer free: another booking took it first."""
+
+    code = "slot_taken"
+    status_code = status.HTTP_409_CONFLICT
+    default_message = _("That time was just taken. Here are the next free times.")
+
+
+class IllegalTransition(DomainError):
+    code = "illegal_transition"
+    status_code = status.HTTP_409_CONFLICT
+    default_message = _("The appointment cannot go to that state from where it is.")
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "idempotency_key_reused"
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_message = _("This Idempotency-Key was already used for a different request.")

@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/", include("dealerships.api_urls")),
     path("api/v1/", include("customers.api_urls")),
     path("api/v1/", include("workshop.api_urls")),
+    path("api/v1/", include("bookings.api_urls")),
     path("", include("dealerships.urls")),
     path("", include("customers.urls")),
     path("", include("workshop.urls")),

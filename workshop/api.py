@@ -139,7 +139,7 @@ class AvailabilityApi(WorkshopApiBase):
         now = timezone.now()
         slot_request = selectors.slot_request_build(
             dealership=self.dealership, now=now, **query.validated_data
-        )
+        ).slot_request
         try:
             offer = selectors.availability_offer(dealership=self.dealership, request=slot_request, now=now)
         except availability.NoCapacity:
@@ -150,14 +150,14 @@ class AvailabilityApi(WorkshopApiBase):
         busy = next((i for i, p in enumerate(proposals[:2]) if p.period is availability.Period.BUSY), None)
         data = {
             "labour_minutes": slot_request.labour_minutes,
-            "proposals": [_proposal_data(p) for p in proposals],
+            "proposals": [proposal_data(p) for p in proposals],
             "quiet": quiet,
             "busy": busy,
         }
         return Response(AvailabilitySerializer(data).data)
 
 
-def _proposal_data(proposal: availability.Proposal) -> dict:
+def proposal_data(proposal: availability.Proposal) -> dict:
     local = timezone.localtime  # the mixin activated the dealership's zone
     return {
         "day": proposal.day,

@@ -218,6 +218,34 @@ def offer_slots(snapshot: Snapshot, request: SlotRequest, *, now: datetime) -> D
     return DoubleOffer(proposals=tuple(offer))
 
 
+def confirm(
+    snapshot: Snapshot, request: SlotRequest, *, advisor_id: int, drop_off: datetime, now: datetime
+) -> Proposal:
+    """The proposal for exactly this advisor and drop-off time, if the snapshot still allows it
+    under the rules offer_slots applies; NoCapacity otherwise. The booking service calls it
+    under its locks, so what is written is what the rules allow now, not when it was offered."""
+    tz = snapshot.tz
+    now, drop_off = now.astimezone(UTC), drop_off.astimezone(UTC)
+    kept_free_until = None
+    if request.comeback:
+        kept_free_until = now + snapshot.policy.comeback_window
+    elif request.urgent:
+        kept_free_until = _instant(now.astimezone(tz).date() + timedelta(days=1), time(), tz)
+    pinned = replace(request, advisor_id=advisor_id, windows=(), wished_day=None)
+    candidates = _candidates(
+        snapshot,
+        pinned,
+        now=now,
+        not_before=drop_off,
+        until=drop_off + MINUTE,
+        kept_free_until=kept_free_until,
+    )
+    proposal = next(candidates, None)
+    if proposal is None or proposal.drop_off != drop_off or proposal.advisor_id != advisor_id:
+        raise NoCapacity
+    return proposal
+
+
 OTHER_PERIOD_WITHIN = timedelta(days=7)
 
 

@@ -1,6 +1,7 @@
 """Reads for the workshop: the capacity snapshot the engine works on, the offer, the load view."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from bookings.models import CAPACITY_RELEASED, Appointment, AppointmentLabour, Channel
 from customers import selectors as customer_selectors
+from customers.models import Campaign, Vehicle
 from dealerships.models import Closure, Dealership, OpeningHours
 from workshop import availability
 from workshop.availability import (
@@ -64,11 +66,14 @@ def engine_policy(policy: WorkshopPolicy) -> Policy:
     )
 
 
-def capacity_load(*, dealership: Dealership, start: date, end: date) -> Snapshot:
+def capacity_load(
+    *, dealership: Dealership, start: date, end: date, excluding: int | None = None
+) -> Snapshot:
     """The capacity of the local days start..end (inclusive) in eleven queries, however many
     appointments there are: hours, closures, advisors and technicians with their shifts and
     absences, the booked receptions, and the booked labour summed by day and skill.
 
+    `excluding` leaves one appointment out: the one being moved does not block its new time.
     Rows are read as tuples, not models: at 1,500 appointments in two weeks, building model
     instances (and parsing their timestamps) was most of the loader's time (bench/availability.py).
     """
@@ -113,6 +118,7 @@ def capacity_load(*, dealership: Dealership, start: date, end: date) -> Snapshot
         Appointment.objects.for_dealership(dealership)
         .filter(local_day__gte=start, local_day__lte=end)
         .exclude(status__in=CAPACITY_RELEASED)
+        .exclude(id=excluding)
     )
     receptions: dict[tuple[int, date], list[Interval]] = defaultdict(list)
     online: dict[tuple[int, date], int] = defaultdict(int)
@@ -128,6 +134,7 @@ def capacity_load(*, dealership: Dealership, start: date, end: date) -> Snapshot
         AppointmentLabour.objects.for_dealership(dealership)
         .filter(day__gte=start, day__lte=end)
         .exclude(appointment__status__in=CAPACITY_RELEASED)
+        .exclude(appointment_id=excluding)
         .values_list("day", "skill")
         .annotate(minutes=Sum("minutes"))
         .order_by()
@@ -266,6 +273,30 @@ def advisor_list(*, dealership: Dealership):
     return Advisor.objects.for_dealership(dealership).filter(is_active=True).order_by("name")
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RequestedJob:
+    """A job the customer wants done: from the catalogue, an open campaign (R2.4) or free labour."""
+
+    description: str
+    skill: str
+    minutes: int
+    job: Job | None = None
+    campaign: Campaign | None = None
+
+    @property
+    def line(self) -> JobLine:
+        return JobLine(skill=self.skill, minutes=self.minutes)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RequestedWork:
+    """What the caller asked for, checked: the engine's request and the jobs behind it."""
+
+    slot_request: SlotRequest
+    jobs: tuple[RequestedJob, ...]
+    vehicle: Vehicle | None
+
+
 def slot_request_build(
     *,
     dealership: Dealership,
@@ -273,6 +304,7 @@ def slot_request_build(
     jobs: list[str],
     extra_minutes: int | None = None,
     extra_skill: str = Skill.MAINTENANCE,
+    extra_description: str = "",
     vehicle: int | None = None,
     urgent: bool = False,
     comeback: bool = False,
@@ -284,7 +316,7 @@ def slot_request_build(
     alternatives: int = 0,
     beyond_maximum: bool = False,
     mobility_needed: bool = False,
-) -> SlotRequest:
+) -> RequestedWork:
     """Turn what the caller asked for into the engine's request; ValidationError names the field.
 
     Job codes come from the dealership's catalogue; a vehicle adds its open campaigns (R2.4);
@@ -293,26 +325,35 @@ def slot_request_build(
     today = now.astimezone(dealership.tz).date()
     horizon_end = today + timedelta(days=workshop_policy_get(dealership=dealership).booking_horizon_days)
     errors: dict[str, str] = {}
-    lines: list[JobLine] = []
+    requested: list[RequestedJob] = []
     if jobs:
         catalogue = {job.code: job for job in job_list(dealership=dealership).filter(code__in=jobs)}
         unknown = [code for code in jobs if code not in catalogue]
         if unknown:
             errors["jobs"] = _("Unknown job: %(codes)s.") % {"codes": ", ".join(unknown)}
-        lines += [
-            JobLine(skill=catalogue[c].skill, minutes=catalogue[c].labour_minutes)
-            for c in jobs
-            if c in catalogue
+        requested += [
+            RequestedJob(description=job.name, skill=job.skill, minutes=job.labour_minutes, job=job)
+            for job in (catalogue[code] for code in jobs if code in catalogue)
         ]
     if extra_minutes:
-        lines.append(JobLine(skill=extra_skill, minutes=extra_minutes))
+        requested.append(
+            RequestedJob(
+                description=extra_description or _("Other work"), skill=extra_skill, minutes=extra_minutes
+            )
+        )
+    found = None
     if vehicle is not None:
         found = customer_selectors.vehicle_get(dealership=dealership, vehicle_id=vehicle)
         if found is None:
             errors["vehicle"] = _("There is no such vehicle at this dealership.")
         else:
-            lines += [
-                JobLine(skill=Skill.MAINTENANCE, minutes=campaign.labour_minutes)
+            requested += [
+                RequestedJob(
+                    description=f"{campaign.code} {campaign.title}",
+                    skill=Skill.MAINTENANCE,
+                    minutes=campaign.labour_minutes,
+                    campaign=campaign,
+                )
                 for campaign in customer_selectors.open_campaigns(
                     dealership=dealership, vehicle=found, today=today
                 )
@@ -325,13 +366,13 @@ def slot_request_build(
         errors["window_start"] = _("Appointments can be booked until %(last)s.") % {
             "last": horizon_end.isoformat()
         }
-    if not lines and "jobs" not in errors and "vehicle" not in errors:
+    if not requested and "jobs" not in errors and "vehicle" not in errors:
         errors["jobs"] = _("Choose at least one job or give the labour time.")
     if errors:
         raise ValidationError(errors)
     windows = (Interval(start=window_start, end=window_end),) if window_start and window_end else ()
-    return SlotRequest(
-        jobs=tuple(lines),
+    slot_request = SlotRequest(
+        jobs=tuple(job.line for job in requested),
         urgent=urgent,
         comeback=comeback,
         windows=windows,
@@ -342,6 +383,7 @@ def slot_request_build(
         beyond_maximum=beyond_maximum,
         mobility_needed=mobility_needed,
     )
+    return RequestedWork(slot_request=slot_request, jobs=tuple(requested), vehicle=found)
 
 
 def advisor_get(*, dealership: Dealership, advisor_id: int) -> Advisor | None:

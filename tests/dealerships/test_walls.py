@@ -120,7 +120,7 @@ def sevilla_world(sevilla, charlie, sud):
         dealership=sevilla, technician=technician, first_day=date(2099, 1, 1), last_day=date(2099, 1, 2)
     )
     job = JobFactory(dealership=sevilla, code="SEV-JOB-1", name="Trabajo Secreto")
-    appointment_book_directly(advisor, datetime(2099, 1, 5, 9, 0, tzinfo=UTC), vehicle=vehicle)
+    appointment = appointment_book_directly(advisor, datetime(2099, 1, 5, 9, 0, tzinfo=UTC), vehicle=vehicle)
     return {
         "dealership": sevilla,
         "closure": closure,
@@ -133,6 +133,7 @@ def sevilla_world(sevilla, charlie, sud):
         "technician": technician,
         "technician_absence": technician_absence,
         "job": job,
+        "appointment": appointment,
         "membership": Membership.objects.filter(dealership=sevilla).first(),
         "user": manager,
         "group": sud,
@@ -218,6 +219,7 @@ TENANT_KEYWORDS = {
     "technician_id",
     "absence_id",
     "job_id",
+    "appointment_id",
     "object_id",
     "id",
 }
@@ -231,7 +233,15 @@ def _fill(route: Route, world: dict) -> dict[str, object]:
             kwargs[keyword] = world["dealership"].slug
         elif keyword == "closure_id":
             kwargs[keyword] = world["closure"].id
-        elif keyword in ("customer_id", "vehicle_id", "campaign_id", "advisor_id", "technician_id", "job_id"):
+        elif keyword in (
+            "customer_id",
+            "vehicle_id",
+            "campaign_id",
+            "advisor_id",
+            "technician_id",
+            "job_id",
+            "appointment_id",
+        ):
             kwargs[keyword] = world[keyword.removesuffix("_id")].id
         elif keyword == "absence_id":
             owner = "technician" if "technician_id" in route.keywords else "advisor"

@@ -1,0 +1,338 @@
+"""REST API of appointments: book (idempotent), reschedule, cancel, move along the lifecycle, list."""
+
+import hashlib
+import json
+from datetime import timedelta
+
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from bookings import selectors, services
+from bookings.models import Appointment, AppointmentKind, AppointmentStatus, Channel
+from config.errors import SlotTaken
+from customers import selectors as customer_selectors
+from dealerships.access import Capability
+from dealerships.scoping import DealershipApiMixin
+from workshop import availability
+from workshop import selectors as workshop_selectors
+from workshop.api import proposal_data
+from workshop.models import Skill
+
+# Moving an appointment along the workshop's side of its life is for the people who receive
+# and repair the car; the booking side is for whoever books.
+WORKSHOP_SIDE = {
+    AppointmentStatus.ARRIVED,
+    AppointmentStatus.IN_WORKSHOP,
+    AppointmentStatus.QUALITY_CHECK,
+    AppointmentStatus.READY,
+    AppointmentStatus.DELIVERED,
+    AppointmentStatus.CLOSED,
+}
+
+
+class AppointmentApiBase(DealershipApiMixin, APIView):
+    read_capability = Capability.BOOK_APPOINTMENTS
+    write_capability = Capability.BOOK_APPOINTMENTS
+
+    def appointment(self, appointment_id: int) -> Appointment:
+        appointment = selectors.appointment_get(dealership=self.dealership, appointment_id=appointment_id)
+        if appointment is None:
+            raise Http404
+        return appointment
+
+
+class AppointmentJobSerializer(serializers.Serializer):
+    description = serializers.CharField()
+    skill = serializers.CharField()
+    labour_minutes = serializers.IntegerField()
+    job_code = serializers.CharField(source="job.code", default=None)
+    campaign_code = serializers.CharField(source="campaign.code", default=None)
+
+
+class TransitionSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    previous_drop_off_at = serializers.DateTimeField()
+    at = serializers.DateTimeField()
+    by = serializers.CharField(source="by.username", default=None)
+    reason = serializers.CharField()
+
+
+class AppointmentSerializer(serializers.ModelSerializer):
+    advisor = serializers.CharField(source="advisor.name")
+    customer_name = serializers.CharField(source="customer.full_name")
+    vehicle_label = serializers.CharField(source="vehicle.__str__")
+    jobs = AppointmentJobSerializer(many=True)
+
+    class Meta:
+        model = Appointment
+        fields = [
+            "id",
+            "status",
+            "kind",
+            "channel",
+            "customer",
+            "customer_name",
+            "vehicle",
+            "vehicle_label",
+            "advisor_id",
+            "advisor",
+            "local_day",
+            "drop_off_at",
+            "reception_ends_at",
+            "work_starts_at",
+            "promised_return_at",
+            "labour_minutes",
+            "is_urgent",
+            "is_comeback",
+            "uses_kept_free_time",
+            "capacity_override_reason",
+            "customer_requests",
+            "test_drive_needed",
+            "replacement_vehicle_wanted",
+            "special_requests",
+            "mileage_km",
+            "cancel_reason",
+            "jobs",
+        ]
+
+
+class AppointmentDetailSerializer(AppointmentSerializer):
+    history = TransitionSerializer(source="transitions", many=True)
+
+    class Meta(AppointmentSerializer.Meta):
+        fields = [*AppointmentSerializer.Meta.fields, "history"]
+
+
+class BookSerializer(serializers.Serializer):
+    customer = serializers.IntegerField()
+    vehicle = serializers.IntegerField()
+    advisor = serializers.IntegerField()
+    drop_off = serializers.DateTimeField(help_text="a proposal's drop_off, from the availability endpoint")
+    jobs = serializers.ListField(child=serializers.CharField(max_length=30), required=False, default=list)
+    extra_minutes = serializers.IntegerField(min_value=1, max_value=5 * 24 * 60, required=False)
+    extra_skill = serializers.ChoiceField(choices=Skill.choices, default=Skill.MAINTENANCE)
+    extra_description = serializers.CharField(max_length=200, required=False, default="")
+    open_campaigns = serializers.BooleanField(
+        default=True, help_text="add the vehicle's open campaigns (R2.4)"
+    )
+    kind = serializers.ChoiceField(choices=AppointmentKind.choices, default=AppointmentKind.MAINTENANCE)
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.PHONE)
+    urgent = serializers.BooleanField(default=False)
+    comeback = serializers.BooleanField(default=False)
+    customer_requests = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+    test_drive_needed = serializers.BooleanField(default=False)
+    replacement_vehicle_wanted = serializers.BooleanField(default=False)
+    special_requests = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+    mileage_km = serializers.IntegerField(min_value=0, max_value=2_000_000, required=False, allow_null=True)
+    capacity_override_reason = serializers.CharField(
+        max_length=200,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="workshop managers only (R4.2)",
+    )
+
+    def validate_drop_off(self, value):
+        if value <= timezone.now():
+            raise serializers.ValidationError(_("The drop-off time has passed."))
+        return value
+
+
+def _request_hash(data) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class AppointmentListApi(AppointmentApiBase):
+    """GET: appointments by day, advisor and status. POST: book a proposal (idempotent with the
+    Idempotency-Key header); a time just taken answers 409 with the next proposals."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", str, description="first local day, YYYY-MM-DD (default today)"),
+            OpenApiParameter("days", int, description="how many days (1-31, default 1)"),
+            OpenApiParameter("advisor", int),
+            OpenApiParameter("status", str, many=True),
+        ],
+        responses=AppointmentSerializer(many=True),
+    )
+    def get(self, request: Request, dealership_slug: str) -> Response:
+        query = AppointmentListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start = query.validated_data.get("start") or timezone.localdate()
+        appointments = selectors.appointment_list(
+            dealership=self.dealership,
+            start=start,
+            end=start + timedelta(days=query.validated_data["days"] - 1),
+            advisor_id=query.validated_data.get("advisor"),
+            statuses=query.validated_data.get("status"),
+        )
+        return Response(AppointmentSerializer(appointments, many=True).data)
+
+    @extend_schema(
+        request=BookSerializer,
+        responses={201: AppointmentSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", str, location=OpenApiParameter.HEADER)],
+    )
+    def post(self, request: Request, dealership_slug: str) -> Response:
+        book = BookSerializer(data=request.data)
+        book.is_valid(raise_exception=True)
+        data = dict(book.validated_data)
+        if data["capacity_override_reason"] and not self.access.can(Capability.MANAGE_CAPACITY):
+            raise PermissionDenied(_("Only a workshop manager may book beyond an advisor's maximum."))
+        dealership, now = self.dealership, timezone.now()
+        customer = customer_selectors.customer_get(dealership=dealership, customer_id=data["customer"])
+        vehicle = customer_selectors.vehicle_get(dealership=dealership, vehicle_id=data["vehicle"])
+        errors = {}
+        if customer is None:
+            errors["customer"] = [_("There is no such customer at this dealership.")]
+        if vehicle is None:
+            errors["vehicle"] = [_("There is no such vehicle at this dealership.")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        work = workshop_selectors.slot_request_build(
+            dealership=dealership,
+            now=now,
+            jobs=data["jobs"],
+            extra_minutes=data.get("extra_minutes"),
+            extra_skill=data["extra_skill"],
+            extra_description=data["extra_description"],
+            vehicle=vehicle.id if data["open_campaigns"] else None,
+            urgent=data["urgent"],
+            comeback=data["comeback"],
+            channel=data["channel"],
+            advisor=data["advisor"],
+            beyond_maximum=bool(data["capacity_override_reason"]),
+        )
+
+        def book_it() -> tuple[int, dict]:
+            appointment = services.appointment_book(
+                dealership=dealership,
+                customer=customer,
+                vehicle=vehicle,
+                advisor_id=data["advisor"],
+                drop_off=data["drop_off"],
+                jobs=work.jobs,
+                now=now,
+                booked_by=request.user,
+                channel=data["channel"],
+                urgent=data["urgent"],
+                comeback=data["comeback"],
+                capacity_override_reason=data["capacity_override_reason"],
+                kind=data["kind"],
+                customer_requests=data["customer_requests"],
+                test_drive_needed=data["test_drive_needed"],
+                replacement_vehicle_wanted=data["replacement_vehicle_wanted"],
+                special_requests=data["special_requests"],
+                mileage_km=data.get("mileage_km"),
+            )
+            fresh = selectors.appointment_get(dealership=dealership, appointment_id=appointment.id)
+            return status.HTTP_201_CREATED, AppointmentSerializer(fresh).data
+
+        try:
+            code, body = services.idempotent(
+                dealership=dealership,
+                key=request.headers.get("Idempotency-Key"),
+                request_hash=_request_hash(request.data),
+                action=book_it,
+            )
+        except SlotTaken as taken:
+            raise _with_next_proposals(taken, dealership, work.slot_request, now) from None
+        return Response(body, status=code)
+
+
+def _with_next_proposals(taken: SlotTaken, dealership, slot_request, now) -> SlotTaken:
+    """R4.4 at the moment of losing a race: the next free times, so the caller can offer them."""
+    try:
+        offer = workshop_selectors.availability_offer(dealership=dealership, request=slot_request, now=now)
+        proposals = [proposal_data(p) for p in offer.proposals]
+    except availability.NoCapacity:
+        proposals = []
+    for proposal in proposals:  # JSON-ready: the error handler does not run serializers
+        for key in ("day", "drop_off", "reception_ends", "work_starts", "promised_return"):
+            proposal[key] = proposal[key].isoformat()
+    return SlotTaken(taken.message, proposals=proposals)
+
+
+class AppointmentListQuerySerializer(serializers.Serializer):
+    start = serializers.DateField(required=False)
+    days = serializers.IntegerField(min_value=1, max_value=31, default=1)
+    advisor = serializers.IntegerField(required=False)
+    status = serializers.ListField(
+        child=serializers.ChoiceField(choices=AppointmentStatus.choices), required=False
+    )
+
+
+class AppointmentDetailApi(AppointmentApiBase):
+    @extend_schema(responses=AppointmentDetailSerializer)
+    def get(self, request: Request, dealership_slug: str, appointment_id: int) -> Response:
+        return Response(AppointmentDetailSerializer(self.appointment(appointment_id)).data)
+
+
+class RescheduleSerializer(serializers.Serializer):
+    advisor = serializers.IntegerField()
+    drop_off = serializers.DateTimeField()
+    reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+
+    def validate_drop_off(self, value):
+        if value <= timezone.now():
+            raise serializers.ValidationError(_("The drop-off time has passed."))
+        return value
+
+
+class AppointmentRescheduleApi(AppointmentApiBase):
+    """Move the appointment to another proposal; the same appointment keeps its history."""
+
+    @extend_schema(request=RescheduleSerializer, responses=AppointmentDetailSerializer)
+    def post(self, request: Request, dealership_slug: str, appointment_id: int) -> Response:
+        appointment = self.appointment(appointment_id)
+        move = RescheduleSerializer(data=request.data)
+        move.is_valid(raise_exception=True)
+        services.appointment_reschedule(
+            dealership=self.dealership,
+            appointment=appointment,
+            advisor_id=move.validated_data["advisor"],
+            drop_off=move.validated_data["drop_off"],
+            reason=move.validated_data["reason"],
+            by=request.user,
+            now=timezone.now(),
+        )
+        return Response(AppointmentDetailSerializer(self.appointment(appointment_id)).data)
+
+
+class TransitionRequestSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=AppointmentStatus.choices)
+    reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+
+
+class AppointmentTransitionApi(AppointmentApiBase):
+    """Move the appointment along its lifecycle (confirm, arrive, ..., cancel with a reason)."""
+
+    write_capability = Capability.VIEW_DEALERSHIP  # checked per target state below
+
+    @extend_schema(request=TransitionRequestSerializer, responses=AppointmentDetailSerializer)
+    def post(self, request: Request, dealership_slug: str, appointment_id: int) -> Response:
+        move = TransitionRequestSerializer(data=request.data)
+        move.is_valid(raise_exception=True)
+        target = move.validated_data["status"]
+        needed = Capability.RECEIVE_VEHICLES if target in WORKSHOP_SIDE else Capability.BOOK_APPOINTMENTS
+        if not self.access.can(needed):
+            raise PermissionDenied
+        appointment = self.appointment(appointment_id)
+        services.appointment_transition(
+            dealership=self.dealership,
+            appointment=appointment,
+            to_status=target,
+            reason=move.validated_data["reason"],
+            by=request.user,
+            now=timezone.now(),
+        )
+        return Response(AppointmentDetailSerializer(self.appointment(appointment_id)).data)
