@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils.translation import gettext as _
 
 from bookings import lifecycle
@@ -45,17 +45,26 @@ DETAIL_FIELDS = (
 def capacity_days_lock(*, dealership: Dealership, days: Sequence[date]) -> None:
     """Lock the dealership's capacity on these local days until the transaction ends.
 
-    Always in date order, so two bookings that share days never wait on each other in a circle.
+    In date order, so two bookings that share days do not wait on each other in a circle; if a
+    reschedule's days still cross another's, PostgreSQL breaks the deadlock and the loser is
+    told the time was taken.
     """
     ordered = sorted(set(days))
+    if not ordered:
+        return
     CapacityLock.objects.bulk_create(
         [CapacityLock(dealership=dealership, day=day) for day in ordered], ignore_conflicts=True
     )
-    list(
-        CapacityLock.objects.select_for_update()
-        .filter(dealership=dealership, day__in=ordered)
-        .order_by("day")
-    )
+    try:
+        list(
+            CapacityLock.objects.select_for_update()
+            .filter(dealership=dealership, day__in=ordered)
+            .order_by("day")
+        )
+    except OperationalError as error:
+        if "deadlock" in str(error):
+            raise SlotTaken from error
+        raise
 
 
 def _confirm(
@@ -86,31 +95,32 @@ def _take_capacity(
     now: datetime,
     moving: Appointment | None = None,
 ) -> Proposal:
-    """Check the time, lock the days it touches, and check it again under the locks."""
+    """Lock the days the booking touches, then check the time under those locks.
+
+    A booking locks its drop-off day and checks; only when the work spills onto later days are
+    those locked too and the check repeated. Moving an appointment also locks the days it leaves.
+    """
     excluding = moving.id if moving else None
-    unlocked = _confirm(
-        dealership=dealership,
-        request=request,
-        advisor_id=advisor_id,
-        drop_off=drop_off,
-        now=now,
-        excluding=excluding,
-    )
-    days = {unlocked.day, *(day for day, _, _ in unlocked.labour_by_day)}
+    need = {drop_off.astimezone(dealership.tz).date()}
     if moving is not None:
-        days |= {moving.local_day, *moving.labour.values_list("day", flat=True)}
-    capacity_days_lock(dealership=dealership, days=sorted(days))
-    locked = _confirm(
-        dealership=dealership,
-        request=request,
-        advisor_id=advisor_id,
-        drop_off=drop_off,
-        now=now,
-        excluding=excluding,
-    )
-    if not {locked.day, *(day for day, _, _ in locked.labour_by_day)} <= days:
-        raise SlotTaken  # the work would now spill onto a day this booking did not lock
-    return locked
+        need |= {moving.local_day, *moving.labour.values_list("day", flat=True)}
+    locked: set[date] = set()
+    for _attempt in range(3):
+        capacity_days_lock(dealership=dealership, days=sorted(need - locked))
+        locked |= need
+        proposal = _confirm(
+            dealership=dealership,
+            request=request,
+            advisor_id=advisor_id,
+            drop_off=drop_off,
+            now=now,
+            excluding=excluding,
+        )
+        spill = {day for day, _, _ in proposal.labour_by_day} - locked
+        if not spill:
+            return proposal
+        need |= spill
+    raise SlotTaken
 
 
 def _write_capacity(appointment: Appointment, proposal: Proposal) -> None:

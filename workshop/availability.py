@@ -61,6 +61,9 @@ class AdvisorDay:
     booked_online: int = 0
     max_online: int = 8  # R9.5: a separate cap keeps places for the phone desk
     booked_beyond_maximum: int = 0  # bookings a workshop manager made past the maximum
+    # Which quarter of each hour is kept free turns with this number (R4.3): the advisor's
+    # place among the dealership's advisors, so the pattern does not depend on database ids.
+    rotation: int = 0
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -409,8 +412,8 @@ def _best_advisor(
 def kept_free_quarters(advisor: AdvisorDay, policy: Policy, tz: ZoneInfo) -> tuple[Interval, ...]:
     """R4.3: in every hour of the advisor's shifts, a stretch kept for urgent work.
 
-    Which quarter of the hour rotates with the hour and the advisor, so the kept time is spread
-    over the day and across the advisors instead of all at :45.
+    Which quarter of the hour turns with the hour and the advisor's rotation, so the kept time
+    is spread over the day and across the advisors instead of all at :45.
     """
     length = policy.kept_free_minutes_per_hour
     if length <= 0:
@@ -429,7 +432,7 @@ def kept_free_quarters(advisor: AdvisorDay, policy: Policy, tz: ZoneInfo) -> tup
             choices = [piece for piece in pieces if shift.contains(piece)]
             if choices:
                 hour = hour_start.astimezone(tz).hour
-                quarters.append(choices[(advisor.advisor_id + hour) % len(choices)])
+                quarters.append(choices[(advisor.rotation + hour) % len(choices)])
             hour_start += timedelta(hours=1)
     return tuple(quarters)
 

@@ -179,8 +179,9 @@ def capacity_load(
                         booked_online=online.get((advisor_id, day), 0),
                         max_online=max_online,
                         booked_beyond_maximum=overridden.get((advisor_id, day), 0),
+                        rotation=position + 1,
                     )
-                    for advisor_id, name, max_customers, max_online in advisors
+                    for position, (advisor_id, name, max_customers, max_online) in enumerate(advisors)
                     if day not in advisor_absent.get(advisor_id, ())
                 ),
                 technician_minutes=dict(technician_minutes),

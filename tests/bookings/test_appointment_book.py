@@ -12,7 +12,7 @@ from tests.factories.customers import CampaignFactory, VehicleFactory
 from tests.factories.workshop import AdvisorFactory, JobFactory, TechnicianFactory
 from tests.workshop.snapshots import at
 from workshop.availability import JobLine, SlotRequest
-from workshop.models import Skill
+from workshop.models import Skill, WorkshopPolicy
 from workshop.selectors import RequestedJob, availability_offer, slot_request_build
 
 MONDAY = date(2026, 11, 23)
@@ -22,6 +22,9 @@ NOW = at(MONDAY, "10:00")
 
 @pytest.fixture
 def shop(milano):
+    # No kept-free quarters here (their place depends on the advisor's id), except where a test
+    # is about them.
+    WorkshopPolicy.objects.create(dealership=milano, kept_free_minutes_per_hour=0)
     return {
         "giulia": AdvisorFactory(
             dealership=milano, name="Giulia", max_customers_per_day=2, max_online_per_day=2
@@ -121,6 +124,7 @@ def test_r4_3_a_normal_booking_cannot_take_the_kept_free_quarter_but_a_comeback_
     from workshop.availability import Policy, kept_free_quarters
     from workshop.selectors import capacity_load
 
+    WorkshopPolicy.objects.filter(dealership=milano).update(kept_free_minutes_per_hour=15)
     advisor_day = capacity_load(dealership=milano, start=TUESDAY, end=TUESDAY).days[0].advisors[0]
     on_the_grid = [
         q

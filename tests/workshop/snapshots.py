@@ -39,6 +39,7 @@ def advisor(
         max_customers=max_customers,
         booked_online=booked_online,
         max_online=max_online,
+        rotation=advisor_id,
     )
 
 
