@@ -2,12 +2,13 @@
 
     .venv/bin/python bench/booking.py [--clients 64] [--seconds 30] [--workers 4]
 
-Starts gunicorn (`--workers`, sync workers; its log in var/bench-booking-gunicorn.log) on 127.0.0.1 against the database of
-`DATABASE_URL` (default: `bench_booking` on the local PostgreSQL, created when missing; its
-appointments are cleared at each run). `--clients` threads, each with its own logged-in session,
-book into one dealership (12 advisors, 30 technicians) for `--seconds`: each picks a drop-off
-time it believes free (a 30-minute grid over the next 40 working days), POSTs the booking with
-an Idempotency-Key, and on a 409 takes the first of the next proposals the answer carries.
+Starts gunicorn (`--workers`, sync workers; its log in var/bench-booking-gunicorn.log) on
+127.0.0.1 against the database of `DATABASE_URL` (default: `bench_booking` on the local
+PostgreSQL, created when missing; its appointments are cleared at each run). `--clients`
+threads, each with its own logged-in session, book into one dealership (12 advisors, 30
+technicians) for `--seconds`: each picks a drop-off time it believes free (a 30-minute grid over
+the next 40 working days), POSTs the booking with an Idempotency-Key, and on a 409 takes the
+first of the next proposals the answer carries.
 
 Prints JSON: bookings per second, p50/p95 latency of the booking requests, conflicts answered,
 errors, and the overbookings found in the database afterwards (must be 0). Target: >= 100
