@@ -1,10 +1,13 @@
 from io import StringIO
 
 from django.core.management import call_command
+from django.db.models import Count
 
+from bookings.models import Appointment, AppointmentStatus
 from customers.identifiers import validate_vin
 from customers.models import Customer, Vehicle
-from dealerships.models import Dealership, GroupMembership, Membership, Role
+from dealerships.models import Closure, Dealership, GroupMembership, Membership, Role
+from workshop.models import Advisor, Job, Technician
 
 
 def test_demo_seed_creates_tenants_in_several_zones_and_languages_once(db):
@@ -26,6 +29,21 @@ def test_demo_seed_creates_tenants_in_several_zones_and_languages_once(db):
         for vehicle in vehicles:  # every demo VIN is valid in its market (check digit in CN)
             assert validate_vin(vehicle.vin, country=dealership.country) == vehicle.vin
             assert Customer.objects.get(id=vehicle.customer_id).dealership_id == dealership.id
+
+    for dealership in Dealership.objects.all():  # a workshop and a month of appointments
+        advisors = {a.id: a for a in Advisor.objects.filter(dealership=dealership)}
+        assert len(advisors) == 3
+        assert Technician.objects.filter(dealership=dealership).count() == 5
+        assert Job.objects.filter(dealership=dealership).exists()
+        assert Closure.objects.filter(dealership=dealership, source=Closure.Source.PUBLIC_HOLIDAY).exists()
+        live = Appointment.objects.filter(dealership=dealership).exclude(status=AppointmentStatus.CANCELLED)
+        assert live.exists()
+        per_day = live.values("advisor_id", "local_day").annotate(n=Count("id"))
+        assert all(row["n"] <= advisors[row["advisor_id"]].max_customers_per_day for row in per_day)
+        receptions = sorted(live.values_list("advisor_id", "drop_off_at", "reception_ends_at"))
+        assert all(a[0] != b[0] or a[2] <= b[1] for a, b in zip(receptions, receptions[1:], strict=False)), (
+            "two demo receptions of one advisor overlap"
+        )
 
     again = StringIO()
     call_command("demo_seed", "--if-empty", stdout=again)

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from bookings.demo import demo_appointments_create
 from customers.demo import demo_customers_create
 from dealerships.demo import DEMO_PASSWORD, demo_logins, demo_tenants_create
 from dealerships.models import Dealership
@@ -36,6 +37,7 @@ class Command(BaseCommand):
                     demo_workshop_create(dealership=dealership)
                     for year in (today.year, today.year + 1):
                         closures_prefill_public_holidays(dealership=dealership, year=year)
+                    demo_appointments_create(dealership=dealership, now=timezone.now())
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
         for username, what in demo_logins():
             self.stdout.write(f"  {username:<32} {what}")
