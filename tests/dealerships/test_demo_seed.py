@@ -1,3 +1,4 @@
+import itertools
 from io import StringIO
 
 from django.core.management import call_command
@@ -41,7 +42,7 @@ def test_demo_seed_creates_tenants_in_several_zones_and_languages_once(db):
         per_day = live.values("advisor_id", "local_day").annotate(n=Count("id"))
         assert all(row["n"] <= advisors[row["advisor_id"]].max_customers_per_day for row in per_day)
         receptions = sorted(live.values_list("advisor_id", "drop_off_at", "reception_ends_at"))
-        assert all(a[0] != b[0] or a[2] <= b[1] for a, b in zip(receptions, receptions[1:], strict=False)), (
+        assert all(a[0] != b[0] or a[2] <= b[1] for a, b in itertools.pairwise(receptions)), (
             "two demo receptions of one advisor overlap"
         )
 
