@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("dealerships.urls")),
     path("", include("customers.urls")),
     path("", include("workshop.urls")),
+    path("", include("bookings.urls")),
 ]

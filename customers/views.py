@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -80,6 +81,11 @@ def customer_create(request: HttpRequest, access: StaffAccess) -> HttpResponse:
                 add_service_errors(target, error)
             else:
                 messages.success(request, _("Customer file created."))
+                if request.GET.get("for") == "booking":  # back to the call in progress
+                    return redirect(
+                        reverse("phone_booking", kwargs={"dealership_slug": dealership.slug})
+                        + f"?customer={customer.id}"
+                    )
                 return redirect("customer_detail", dealership_slug=dealership.slug, customer_id=customer.id)
     status = 400 if request.method == "POST" else 200
     return render(

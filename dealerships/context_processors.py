@@ -21,6 +21,7 @@ class NavLink:
 # (label, url name, capability needed). Later issues add their pages here.
 _NAV = [
     (_("Overview"), "dealership_home", Capability.VIEW_DEALERSHIP),
+    (_("Phone booking"), "phone_booking", Capability.BOOK_APPOINTMENTS),
     (_("Customers"), "customer_search", Capability.MANAGE_CUSTOMERS),
     (_("Campaigns"), "campaign_list", Capability.MANAGE_CAMPAIGNS),
     (_("Import"), "customers_import", Capability.IMPORT_DATA),

@@ -1,0 +1,90 @@
+"""The guided phone booking's form: the call's answers, checked for shape; the rules are in the
+engine and the booking service."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from bookings.models import AppointmentKind
+from workshop.models import Skill
+
+MOBILITY_OPTIONS = [
+    ("none", _("No mobility needed")),
+    ("courtesy_car", _("Courtesy car")),
+    ("pickup_delivery", _("Pick-up and delivery")),
+    ("taxi", _("Taxi")),
+    ("staff_driver", _("A staff member drives the customer")),
+    ("public_transport", _("Public transport")),
+    ("other", _("Other")),
+]
+
+
+class PhoneBookingForm(forms.Form):
+    """Everything the operator records during the call (R2.2-R2.6, R4), carried in the URL
+    from step to step so the page can be reloaded or sent back at any point."""
+
+    customer = forms.IntegerField(widget=forms.HiddenInput)
+    vehicle = forms.TypedChoiceField(label=_("Vehicle"), coerce=int, widget=forms.RadioSelect)
+    mileage_km = forms.IntegerField(
+        label=_("mileage today (km)"), min_value=0, max_value=2_000_000, required=False
+    )
+    kind = forms.ChoiceField(
+        label=_("Reason for the call"), choices=AppointmentKind.choices, widget=forms.RadioSelect
+    )
+    urgent = forms.BooleanField(
+        label=_("Urgent: risk of damage (engine fault, loss of power, warning lights)"), required=False
+    )
+    jobs = forms.MultipleChoiceField(label=_("Jobs"), widget=forms.CheckboxSelectMultiple, required=False)
+    extra_minutes = forms.IntegerField(
+        label=_("other work (minutes)"),
+        min_value=1,
+        max_value=5 * 24 * 60,
+        required=False,
+        help_text=_("Labour not in the catalogue, such as a diagnosis of a described fault."),
+    )
+    extra_skill = forms.ChoiceField(label=_("skill needed"), choices=Skill.choices, initial=Skill.MAINTENANCE)
+    customer_requests = forms.CharField(
+        label=_("work requested, in the customer's words"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    test_drive_needed = forms.BooleanField(label=_("test drive needed"), required=False)
+    replacement_vehicle_wanted = forms.BooleanField(label=_("replacement vehicle wanted"), required=False)
+    special_requests = forms.CharField(
+        label=_("special requests"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    wished_date = forms.DateField(
+        label=_("day the customer would like"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    more = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    mobility = forms.ChoiceField(
+        label=_("Mobility while the car is in"),
+        choices=MOBILITY_OPTIONS,
+        initial="none",
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, vehicles=(), jobs=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["vehicle"].choices = [(v.id, str(v)) for v in vehicles]
+        self.fields["jobs"].choices = [(j.code, f"{j.name} ({j.labour_minutes} min)") for j in jobs]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("jobs") and not cleaned.get("extra_minutes") and "jobs" not in self.errors:
+            self.add_error("jobs", _("Choose at least one job or give the labour time."))
+        return cleaned
+
+
+class ProposalChoiceForm(forms.Form):
+    """The time the customer chose, as "<advisor id>|<drop-off ISO time>"."""
+
+    proposal = forms.CharField(widget=forms.HiddenInput)
+
+    def clean_proposal(self):
+        from datetime import datetime
+
+        advisor, _, moment = self.cleaned_data["proposal"].partition("|")
+        try:
+            return int(advisor), datetime.fromisoformat(moment)
+        except ValueError:
+            raise forms.ValidationError(_("Choose one of the times offered.")) from None

@@ -1,0 +1,142 @@
+"""The guided phone booking (R2.1-R2.6, R4.4, R5.1-R5.2) as the operator goes through a call."""
+
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from bookings.models import Appointment
+from customers.models import CampaignVin
+from tests.factories.customers import CampaignFactory, CustomerFactory, VehicleFactory
+from tests.factories.workshop import AdvisorFactory, JobFactory, TechnicianFactory
+from tests.workshop.snapshots import at
+from workshop.models import Advisor, Skill, WorkshopPolicy
+
+MONDAY = date(2026, 11, 23)
+
+
+@pytest.fixture(autouse=True)
+def _monday_morning():
+    with time_machine.travel(at(MONDAY, "10:00"), tick=False):
+        yield
+
+
+@pytest.fixture
+def call(milano, alice):
+    WorkshopPolicy.objects.create(dealership=milano, kept_free_minutes_per_hour=0)
+    AdvisorFactory(dealership=milano, name="Giulia Conti")
+    TechnicianFactory(dealership=milano, skills=[Skill.MAINTENANCE, Skill.DIAGNOSIS])
+    JobFactory(dealership=milano, code="SRV", name="Tagliando", labour_minutes=90)
+    customer = CustomerFactory(dealership=milano, given_name="Mario", family_name="Bianchi", language="en")
+    vehicle = VehicleFactory(customer=customer, plate="AB 123 CD")
+    alice.first_name = "Alice"
+    alice.save()
+    return {"customer": customer, "vehicle": vehicle}
+
+
+URL = reverse("phone_booking", kwargs={"dealership_slug": "milano"})
+
+
+def test_r2_1_the_page_opens_with_the_greeting_and_finds_the_customer(client, alice, call):
+    client.force_login(alice)
+    page = client.get(URL).content.decode()
+    assert "Autosalone Milano, Service, Alice, buongiorno." in page  # the dealership's language
+    found = client.get(URL, {"q": "ab123"}).content.decode()
+    assert f'href="?customer={call["customer"].id}"' in found
+
+
+def test_r2_5_the_customer_is_confirmed_and_r2_4_open_campaigns_show(client, alice, call, milano):
+    campaign = CampaignFactory(dealership=milano, code="REC-7", labour_minutes=30, starts_on=date(2026, 1, 1))
+    CampaignVin.objects.create(dealership=milano, campaign=campaign, vin=call["vehicle"].vin)
+    client.force_login(alice)
+    page = client.get(URL, {"customer": call["customer"].id}).content.decode()
+    assert "Confirm with the customer:" in page
+    assert "REC-7" in page
+
+
+def _answers(call, **extra):
+    return {
+        "customer": call["customer"].id,
+        "vehicle": call["vehicle"].id,
+        "kind": "maintenance",
+        "jobs": ["SRV"],
+        "extra_skill": "maintenance",
+        "mobility": "none",
+        "find": "1",
+        **extra,
+    }
+
+
+def test_r4_4_finding_times_gives_the_double_offer_and_more_on_demand(client, alice, call):
+    client.force_login(alice)
+    page = client.get(URL, _answers(call)).content.decode()
+    assert page.count('name="proposal"') == 2
+    assert "busy period" in page
+    assert "quiet period" in page
+    more = client.get(URL, _answers(call, more="1")).content.decode()
+    assert more.count('name="proposal"') == 6
+
+
+def test_r5_2_booking_the_chosen_time_ends_with_the_recap_in_the_customers_language(client, alice, call):
+    client.force_login(alice)
+    giulia = Advisor.objects.get(name="Giulia Conti")
+    response = client.post(
+        URL + "?find=1",
+        {
+            **_answers(call),
+            "proposal": f"{giulia.id}|2026-11-24T08:00:00+01:00",
+            "customer_requests": "noise",
+        },
+        follow=True,
+    )
+    appointment = Appointment.objects.get()
+    assert response.redirect_chain[-1][0].endswith(f"/appointments/{appointment.id}/booked/")
+    page = response.content.decode()
+    recap = page[page.index("Read to the customer") :]
+    expected = (
+        "We expect you on Tuesday Nov. 24, 2026 at 8 a.m. at the service reception of Autosalone Milano."
+    )
+    assert expected in recap, recap[:900]
+    assert "We plan to hand the car back at 10 a.m. on Tuesday Nov. 24, 2026." in recap
+    assert "Please bring your driving licence" in page
+    assert appointment.customer_requests == "noise"
+    assert appointment.booked_by == alice
+
+
+def test_a_time_taken_meanwhile_shows_the_next_times(client, alice, call, milano):
+    client.force_login(alice)
+    giulia = Advisor.objects.get(name="Giulia Conti")
+    choice = f"{giulia.id}|2026-11-24T08:00:00+01:00"
+    client.post(URL, {**_answers(call), "proposal": choice})
+    other = VehicleFactory(customer=CustomerFactory(dealership=milano))
+    again = client.post(
+        URL, {**_answers(call), "customer": other.customer_id, "vehicle": other.id, "proposal": choice}
+    )
+    assert again.status_code == 400
+    page = again.content.decode()
+    assert "That time was just taken. Here are the next free times." in page
+    assert 'name="proposal"' in page
+    assert Appointment.objects.count() == 1
+
+
+def test_missing_answers_are_named_on_the_page(client, alice, call):
+    client.force_login(alice)
+    page = client.get(URL, _answers(call, jobs=[], vehicle="")).content.decode()
+    assert "Choose at least one job or give the labour time." in page
+    assert 'name="proposal"' not in page
+    assert Appointment.objects.count() == 0
+
+
+def test_r1_2_a_customer_of_another_dealership_is_not_shown(client, alice, call, sevilla):
+    stranger = CustomerFactory(dealership=sevilla, family_name="Secreta")
+    client.force_login(alice)
+    page = client.get(URL, {"customer": stranger.id}).content.decode()
+    assert "Secreta" not in page
+
+
+def test_the_next_day_is_proposed_from_a_sunday_call(client, alice, call):
+    client.force_login(alice)
+    with time_machine.travel(at(MONDAY + timedelta(days=6), "10:00"), tick=False):
+        page = client.get(URL, _answers(call)).content.decode()
+    assert "Monday 30 November, 08:00" in page
