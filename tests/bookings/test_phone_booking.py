@@ -74,6 +74,7 @@ def test_r4_4_finding_times_gives_the_double_offer_and_more_on_demand(client, al
     assert page.count('name="proposal"') == 2
     assert "busy period" in page
     assert "quiet period" in page
+    assert "The earliest possible time." in page  # each time says why it is offered
     more = client.get(URL, _answers(call, more="1")).content.decode()
     assert more.count('name="proposal"') == 6
 

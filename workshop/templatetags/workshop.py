@@ -24,3 +24,11 @@ def load_level(booked: int, capacity: int) -> str:
 def hours(minutes: int) -> str:
     """Minutes as hours with one decimal: 90 -> "1.5"."""
     return f"{minutes / 60:.1f}".removesuffix(".0")
+
+
+@register.filter
+def reason_sentences(reasons) -> str:
+    """The engine's reasons for a proposal, as sentences in the active language (R4.4)."""
+    from workshop.reasons import reason_text
+
+    return " ".join(reason_text(reason) for reason in reasons)
