@@ -7,8 +7,8 @@ Starts gunicorn (`--workers`, sync workers; its log in var/bench-booking-gunicor
 PostgreSQL, created when missing; its appointments are cleared at each run). `--clients`
 threads, each with its own logged-in session, book into one dealership (12 advisors, 30
 technicians) for `--seconds`: each picks a drop-off time it believes free (a 30-minute grid over
-the next 40 working days), POSTs the booking with an Idempotency-Key, and on a 409 takes the
-first of the next proposals the answer carries.
+the next 40 working days), POSTs the booking with an Idempotency-Key, and on a 409 picks one of
+the next proposals the answer carries.
 
 Prints JSON: bookings per second, p50/p95 latency of the booking requests, conflicts answered,
 errors, and the overbookings found in the database afterwards (must be 0). Target: >= 100
@@ -269,8 +269,9 @@ def _run(base, dealership, customers, sessions, seconds):
                     outcome["error"] += 1
             proposals = response.json().get("proposals") if status == 409 else None
             if proposals:
-                # Offer the next free time to "the customer", as the phone desk would.
-                choice = (proposals[0]["advisor"]["id"], proposals[0]["drop_off"])
+                # The desk offers the next free times and "the customer" picks one of them.
+                picked = rng.choice(proposals)
+                choice = (picked["advisor"]["id"], picked["drop_off"])
             else:
                 choice = (rng.choice(advisors), rng.choice(grid).isoformat())
 
