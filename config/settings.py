@@ -215,6 +215,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set, so the schema's enums are stable and the deploy check is clean.
+    "ENUM_NAME_OVERRIDES": {
+        "SkillEnum": "workshop.models.Skill",
+        "JobKindEnum": "workshop.models.JobKind",
+        "AppointmentKindEnum": "bookings.models.AppointmentKind",
+        "AppointmentStatusEnum": "bookings.models.AppointmentStatus",
+        "ChannelEnum": "bookings.models.Channel",
+        "ProgrammeKindEnum": "customers.models.Programme.Kind",
+    },
 }
 
 # --- E-mail and SMS -------------------------------------------------------------------------
