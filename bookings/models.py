@@ -221,3 +221,62 @@ class IdempotencyKey(DealershipOwned):
 
     def __str__(self) -> str:
         return self.key
+
+
+class SlotHold(DealershipOwned):
+    """A time held for a customer who is finishing an online booking (R9.5): for a few minutes
+    nobody else is offered it; it expires by itself."""
+
+    holder = models.CharField(max_length=64)  # the customer's session: holds are per browser
+    advisor = models.ForeignKey("workshop.Advisor", on_delete=models.CASCADE, related_name="+")
+    local_day = models.DateField()
+    drop_off_at = models.DateTimeField()
+    reception_ends_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["dealership", "local_day", "expires_at"], name="slot_hold_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["dealership", "holder"], name="slot_hold_one_per_holder")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.advisor_id} {self.drop_off_at:%Y-%m-%d %H:%M}"
+
+
+class AccessCode(DealershipOwned):
+    """A one-time code that lets a customer book online without a password."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    vehicle = models.ForeignKey("customers.Vehicle", on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=128)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["dealership", "expires_at"], name="access_code_live")]
+
+    def __str__(self) -> str:
+        return f"code for {self.customer_id}"
+
+
+class FunnelEvent(DealershipOwned):
+    """One step of an online booking, for the funnel KPI (started, each step, booked, abandoned)."""
+
+    class Step(models.TextChoices):
+        STARTED = "started", _("Started")
+        IDENTIFIED = "identified", _("Identified")
+        SERVICES = "services", _("Chose the services")
+        TIME = "time", _("Chose a time")
+        BOOKED = "booked", _("Booked")
+
+    session = models.CharField(max_length=64)
+    step = models.CharField(max_length=20, choices=Step.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["dealership", "at"], name="funnel_event_at")]
+
+    def __str__(self) -> str:
+        return f"{self.session} {self.step}"

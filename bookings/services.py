@@ -24,6 +24,7 @@ from bookings.models import (
     CapacityLock,
     Channel,
     IdempotencyKey,
+    SlotHold,
 )
 from config.errors import IdempotencyKeyReused, IllegalTransition, SlotTaken
 from customers.models import Customer, Vehicle
@@ -75,11 +76,14 @@ def _confirm(
     drop_off: datetime,
     now: datetime,
     excluding: int | None,
+    holder: str | None = None,
 ) -> Proposal:
     day = drop_off.astimezone(dealership.tz).date()
     # Enough days for the labour to be laid out, weekends included (R3.1, R4.8).
     last_day = day + timedelta(days=3 + request.labour_minutes // 240)
-    snapshot = capacity_load(dealership=dealership, start=day, end=last_day, excluding=excluding)
+    snapshot = capacity_load(
+        dealership=dealership, start=day, end=last_day, excluding=excluding, holder=holder, now=now
+    )
     try:
         return availability.confirm(snapshot, request, advisor_id=advisor_id, drop_off=drop_off, now=now)
     except availability.NoCapacity:
@@ -94,6 +98,7 @@ def _take_capacity(
     drop_off: datetime,
     now: datetime,
     moving: Appointment | None = None,
+    holder: str | None = None,
 ) -> Proposal:
     """Lock the days the booking touches, then check the time under those locks.
 
@@ -115,6 +120,7 @@ def _take_capacity(
             drop_off=drop_off,
             now=now,
             excluding=excluding,
+            holder=holder,
         )
         spill = {day for day, _, _ in proposal.labour_by_day} - locked
         if not spill:
@@ -168,6 +174,7 @@ def appointment_book(
     urgent: bool = False,
     comeback: bool = False,
     capacity_override_reason: str = "",
+    holder: str | None = None,
     **details,
 ) -> Appointment:
     """Book the chosen time or raise SlotTaken; safe under concurrent callers (R4.2, R4.8).
@@ -191,8 +198,15 @@ def appointment_book(
         beyond_maximum=bool(capacity_override_reason),
     )
     proposal = _take_capacity(
-        dealership=dealership, request=request, advisor_id=advisor_id, drop_off=drop_off, now=now
+        dealership=dealership,
+        request=request,
+        advisor_id=advisor_id,
+        drop_off=drop_off,
+        now=now,
+        holder=holder,
     )
+    if holder:  # the customer's own hold becomes the appointment
+        SlotHold.objects.for_dealership(dealership).filter(holder=holder).delete()
     appointment = Appointment(
         dealership=dealership,
         customer=customer,
@@ -382,3 +396,40 @@ def idempotent(
     if stored.request_hash != request_hash:
         raise IdempotencyKeyReused(field="idempotency_key")
     return stored.response_status, stored.response_body
+
+
+HOLD_MINUTES = 5
+
+
+@transaction.atomic
+def slot_hold(
+    *,
+    dealership: Dealership,
+    holder: str,
+    request: SlotRequest,
+    advisor_id: int,
+    drop_off: datetime,
+    now: datetime,
+) -> SlotHold:
+    """Hold the chosen time for an online customer for a few minutes (R9.5), or raise SlotTaken.
+
+    Checked like a booking, under the same day lock, and replacing the customer's earlier hold.
+    """
+    proposal = _take_capacity(
+        dealership=dealership,
+        request=request,
+        advisor_id=advisor_id,
+        drop_off=drop_off,
+        now=now,
+        holder=holder,
+    )
+    SlotHold.objects.for_dealership(dealership).filter(holder=holder).delete()
+    return SlotHold.objects.create(
+        dealership=dealership,
+        holder=holder,
+        advisor_id=proposal.advisor_id,
+        local_day=proposal.day,
+        drop_off_at=proposal.drop_off,
+        reception_ends_at=proposal.reception_end,
+        expires_at=now + timedelta(minutes=HOLD_MINUTES),
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings import views
+from bookings import public_views, views
 
 urlpatterns = [
     path("d/<slug:dealership_slug>/book/", views.phone_booking, name="phone_booking"),
@@ -8,5 +8,16 @@ urlpatterns = [
         "d/<slug:dealership_slug>/appointments/<int:appointment_id>/booked/",
         views.appointment_booked,
         name="appointment_booked",
+    ),
+    path("book/<slug:dealership_slug>/start/", public_views.self_booking_start, name="self_booking_start"),
+    path("book/<slug:dealership_slug>/code/", public_views.self_booking_verify, name="self_booking_verify"),
+    path("book/<slug:dealership_slug>/times/", public_views.self_booking_times, name="self_booking_times"),
+    path(
+        "book/<slug:dealership_slug>/confirm/", public_views.self_booking_confirm, name="self_booking_confirm"
+    ),
+    path(
+        "book/<slug:dealership_slug>/appointment/<str:token>/",
+        public_views.self_booking_manage,
+        name="self_booking_manage",
     ),
 ]

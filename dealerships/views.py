@@ -167,10 +167,12 @@ def staff_list(request: HttpRequest, access: StaffAccess) -> HttpResponse:
 
 @public_view
 def booking_landing(request: HttpRequest, dealership: Dealership) -> HttpResponse:
+    from bookings.public_views import IdentifyForm
+
     return render(
         request,
         "dealerships/booking_landing.html",
-        {"dealership": dealership, "weekly_hours": _weekly_hours(dealership)},
+        {"dealership": dealership, "weekly_hours": _weekly_hours(dealership), "form": IdentifyForm()},
     )
 
 

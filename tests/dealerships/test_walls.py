@@ -15,6 +15,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from bookings.self_service import manage_token
 from customers.models import Campaign, Customer, Programme, Vehicle
 from dealerships.models import Closure, Dealership, GroupMembership, Membership, Role
 from tests.factories.dealerships import GroupMembershipFactory, MembershipFactory, UserFactory
@@ -243,6 +244,9 @@ def _fill(route: Route, world: dict) -> dict[str, object]:
             "appointment_id",
         ):
             kwargs[keyword] = world[keyword.removesuffix("_id")].id
+        elif keyword == "token":
+            # A customer's manage link is the secret itself; aimed here: one altered by a byte.
+            kwargs[keyword] = manage_token(world["appointment"]) + "x"
         elif keyword == "absence_id":
             owner = "technician" if "technician_id" in route.keywords else "advisor"
             kwargs[keyword] = world[f"{owner}_absence"].id

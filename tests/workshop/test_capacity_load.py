@@ -14,7 +14,7 @@ from workshop.selectors import availability_offer, capacity_load
 
 MONDAY = date(2026, 11, 23)
 TUESDAY = MONDAY + timedelta(days=1)
-LOADER_QUERIES = 11
+LOADER_QUERIES = 12
 
 
 @pytest.fixture

@@ -1,0 +1,391 @@
+"""Customer self-booking at /book/<slug>/ (R9.5): identify with a one-time code, choose the
+services, pick one of the proposed times (held for a few minutes), confirm; then a signed link
+to see, move or cancel. Every rule is checked again on the server at each step."""
+
+from datetime import timedelta
+
+from django import forms
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from bookings import selectors, self_service, services
+from bookings.forms import MOBILITY_OPTIONS, ProposalChoiceForm
+from bookings.models import AppointmentStatus, Channel, FunnelEvent, SlotHold
+from config.errors import IllegalTransition, SlotTaken
+from customers.models import Customer, Vehicle
+from dealerships.models import Dealership
+from dealerships.scoping import public_view
+from workshop import availability
+from workshop import selectors as workshop_selectors
+from workshop.models import JobKind
+
+SESSION = "self_booking"
+CODE_REQUESTS_PER_QUARTER_HOUR = 5
+ONLINE_KINDS = (JobKind.MAINTENANCE, JobKind.TYRES, JobKind.DIAGNOSIS, JobKind.REPAIR)
+
+
+class IdentifyForm(forms.Form):
+    plate = forms.CharField(label=gettext_lazy("Registration plate"), max_length=20)
+    contact = forms.CharField(
+        label=gettext_lazy("Mobile phone or e-mail on your customer file"),
+        max_length=120,
+        help_text=gettext_lazy("We send you a code there."),
+    )
+
+
+class CodeForm(forms.Form):
+    code = forms.RegexField(
+        label=gettext_lazy("Code"),
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": gettext_lazy("The code has six digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+
+class ServicesForm(forms.Form):
+    jobs = forms.MultipleChoiceField(
+        label=gettext_lazy("What should we do?"), widget=forms.CheckboxSelectMultiple
+    )
+    wished_date = forms.DateField(
+        label=gettext_lazy("a day that suits you"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    mobility = forms.ChoiceField(
+        label=gettext_lazy("While your car is with us"),
+        choices=MOBILITY_OPTIONS,
+        initial="none",
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, jobs=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["jobs"].choices = [(job.code, job.name) for job in jobs]
+
+
+def _session_key(request: HttpRequest) -> str:
+    if not request.session.session_key:
+        request.session.save()
+    return request.session.session_key
+
+
+def _state(request: HttpRequest, dealership: Dealership) -> dict:
+    state = request.session.get(SESSION) or {}
+    return state if state.get("dealership") == dealership.id else {}
+
+
+def _identified(request: HttpRequest, dealership: Dealership) -> tuple[Customer, Vehicle] | None:
+    state = _state(request, dealership)
+    if "customer" not in state:
+        return None
+    vehicle = (
+        Vehicle.objects.for_dealership(dealership)
+        .filter(id=state["vehicle"], customer_id=state["customer"])
+        .select_related("customer")
+        .first()
+    )
+    return (vehicle.customer, vehicle) if vehicle else None
+
+
+def _client_address(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+@public_view
+@require_POST
+def self_booking_start(request: HttpRequest, dealership: Dealership) -> HttpResponse:
+    """Plate + phone or e-mail: a code is sent if they match a customer file (rate-limited)."""
+    now = timezone.now()
+    form = IdentifyForm(request.POST)
+    throttle = f"self-booking-codes:{dealership.id}:{_client_address(request)}"
+    if cache.get(throttle, 0) >= CODE_REQUESTS_PER_QUARTER_HOUR:
+        return render(
+            request,
+            "bookings/self_start.html",
+            {
+                "dealership": dealership,
+                "form": form,
+                "error": _("Too many requests. Try again in a quarter of an hour."),
+            },
+            status=429,
+        )
+    if not form.is_valid():
+        return render(
+            request, "bookings/self_start.html", {"dealership": dealership, "form": form}, status=400
+        )
+    cache.add(throttle, 0, timeout=15 * 60)
+    cache.incr(throttle)
+    session = _session_key(request)
+    self_service.funnel_record(dealership=dealership, session=session, step=FunnelEvent.Step.STARTED, now=now)
+    access = self_service.access_code_send(
+        dealership=dealership, plate=form.cleaned_data["plate"], contact=form.cleaned_data["contact"], now=now
+    )
+    request.session[SESSION] = {"dealership": dealership.id, "access_code": access.id if access else None}
+    return redirect("self_booking_verify", dealership_slug=dealership.slug)
+
+
+@public_view
+@require_http_methods(["GET", "POST"])
+def self_booking_verify(request: HttpRequest, dealership: Dealership) -> HttpResponse:
+    state = _state(request, dealership)
+    if "access_code" not in state:
+        return redirect("booking_landing", dealership_slug=dealership.slug)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if state["access_code"] is None:  # nothing matched: the same answer as a wrong code
+                raise ValidationError({"code": _("That code is not right. Check the message and try again.")})
+            access = self_service.access_code_verify(
+                dealership=dealership,
+                access_code_id=state["access_code"],
+                code=form.cleaned_data["code"],
+                now=timezone.now(),
+            )
+        except ValidationError as error:
+            for message in error.message_dict.get("code", []):
+                form.add_error("code", message)
+        else:
+            request.session[SESSION] = {
+                "dealership": dealership.id,
+                "customer": access.customer_id,
+                "vehicle": access.vehicle_id,
+            }
+            self_service.funnel_record(
+                dealership=dealership,
+                session=_session_key(request),
+                step=FunnelEvent.Step.IDENTIFIED,
+                now=timezone.now(),
+            )
+            return redirect("self_booking_times", dealership_slug=dealership.slug)
+    return render(
+        request,
+        "bookings/self_verify.html",
+        {"dealership": dealership, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@public_view
+@require_http_methods(["GET", "POST"])
+def self_booking_times(request: HttpRequest, dealership: Dealership) -> HttpResponse:
+    """Choose the services, see the proposed times, pick one: it is held while you confirm."""
+    identified = _identified(request, dealership)
+    if identified is None:
+        return redirect("booking_landing", dealership_slug=dealership.slug)
+    customer, vehicle = identified
+    now = timezone.now()
+    session = _session_key(request)
+    jobs = workshop_selectors.job_list(dealership=dealership).filter(kind__in=ONLINE_KINDS)
+    data = request.POST if request.method == "POST" else (request.GET if "jobs" in request.GET else None)
+    form = ServicesForm(data, jobs=jobs)
+    offer, error = None, None
+    if form.is_bound and form.is_valid():
+        work = workshop_selectors.slot_request_build(
+            dealership=dealership,
+            now=now,
+            jobs=form.cleaned_data["jobs"],
+            vehicle=vehicle.id,
+            channel=Channel.WEB,
+            wished_date=form.cleaned_data["wished_date"],
+            alternatives=2,
+            mobility_needed=form.cleaned_data["mobility"] != "none",
+        )
+        self_service.funnel_record(
+            dealership=dealership, session=session, step=FunnelEvent.Step.SERVICES, now=now
+        )
+        if request.method == "POST":
+            choice = ProposalChoiceForm(request.POST)
+            if choice.is_valid():
+                advisor_id, drop_off = choice.cleaned_data["proposal"]
+                try:
+                    services.slot_hold(
+                        dealership=dealership,
+                        holder=session,
+                        request=work.slot_request,
+                        advisor_id=advisor_id,
+                        drop_off=drop_off,
+                        now=now,
+                    )
+                except SlotTaken:
+                    error = _("Someone booked that time a moment ago. Please choose another.")
+                else:
+                    state = _state(request, dealership)
+                    state.update(jobs=form.cleaned_data["jobs"], mobility=form.cleaned_data["mobility"])
+                    request.session[SESSION] = state
+                    self_service.funnel_record(
+                        dealership=dealership, session=session, step=FunnelEvent.Step.TIME, now=now
+                    )
+                    return redirect("self_booking_confirm", dealership_slug=dealership.slug)
+        try:
+            offer = workshop_selectors.availability_offer(
+                dealership=dealership, request=work.slot_request, now=now
+            )
+        except availability.NoCapacity:
+            offer = availability.DoubleOffer(proposals=())
+    return render(
+        request,
+        "bookings/self_times.html",
+        {
+            "dealership": dealership,
+            "customer": customer,
+            "vehicle": vehicle,
+            "form": form,
+            "offer": offer,
+            "error": error,
+        },
+        status=409 if error else 200,
+    )
+
+
+@public_view
+@require_http_methods(["GET", "POST"])
+def self_booking_confirm(request: HttpRequest, dealership: Dealership) -> HttpResponse:
+    identified = _identified(request, dealership)
+    state = _state(request, dealership)
+    session = _session_key(request)
+    hold = (
+        SlotHold.objects.for_dealership(dealership)
+        .filter(holder=session, expires_at__gt=timezone.now())
+        .first()
+    )
+    if identified is None or hold is None or "jobs" not in state:
+        return (
+            redirect("self_booking_times", dealership_slug=dealership.slug)
+            if identified
+            else redirect("booking_landing", dealership_slug=dealership.slug)
+        )
+    customer, vehicle = identified
+    if request.method == "POST":
+        now = timezone.now()
+        work = workshop_selectors.slot_request_build(
+            dealership=dealership, now=now, jobs=state["jobs"], vehicle=vehicle.id, channel=Channel.WEB
+        )
+        try:
+            appointment = services.appointment_book(
+                dealership=dealership,
+                customer=customer,
+                vehicle=vehicle,
+                advisor_id=hold.advisor_id,
+                drop_off=hold.drop_off_at,
+                jobs=work.jobs,
+                now=now,
+                booked_by=None,
+                channel=Channel.WEB,
+                holder=session,
+                replacement_vehicle_wanted=state.get("mobility") == "courtesy_car",
+            )
+        except SlotTaken:
+            return redirect("self_booking_times", dealership_slug=dealership.slug)
+        token = self_service.manage_token(appointment)
+        manage_url = request.build_absolute_uri(
+            reverse("self_booking_manage", kwargs={"dealership_slug": dealership.slug, "token": token})
+        )
+        self_service.confirmation_email_send(appointment=appointment, manage_url=manage_url)
+        self_service.funnel_record(
+            dealership=dealership, session=session, step=FunnelEvent.Step.BOOKED, now=now
+        )
+        request.session.pop(SESSION, None)
+        return redirect("self_booking_manage", dealership_slug=dealership.slug, token=token)
+    return render(
+        request,
+        "bookings/self_confirm.html",
+        {
+            "dealership": dealership,
+            "customer": customer,
+            "vehicle": vehicle,
+            "hold": hold,
+            "jobs": state["jobs"],
+        },
+    )
+
+
+@public_view
+@require_http_methods(["GET", "POST"])
+def self_booking_manage(request: HttpRequest, dealership: Dealership, token: str) -> HttpResponse:
+    """The signed link: see the appointment, move it to another proposed time, or cancel it."""
+    appointment_id = self_service.manage_token_read(dealership=dealership, token=token)
+    appointment = (
+        selectors.appointment_get(dealership=dealership, appointment_id=appointment_id)
+        if appointment_id
+        else None
+    )
+    if appointment is None:
+        raise Http404
+    now, error, offer = timezone.now(), None, None
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "cancel":
+                services.appointment_cancel(
+                    dealership=dealership,
+                    appointment=appointment,
+                    reason=request.POST.get("reason", "").strip() or _("Cancelled online by the customer"),
+                    by=None,
+                    now=now,
+                )
+            else:
+                choice = ProposalChoiceForm(request.POST)
+                if not choice.is_valid():
+                    raise ValidationError(_("Choose one of the times offered."))
+                advisor_id, drop_off = choice.cleaned_data["proposal"]
+                services.appointment_reschedule(
+                    dealership=dealership,
+                    appointment=appointment,
+                    advisor_id=advisor_id,
+                    drop_off=drop_off,
+                    by=None,
+                    now=now,
+                )
+        except (SlotTaken, IllegalTransition, ValidationError) as problem:
+            error = getattr(problem, "message", None) or " ".join(
+                getattr(problem, "messages", [str(problem)])
+            )
+        else:
+            return redirect("self_booking_manage", dealership_slug=dealership.slug, token=token)
+        appointment = selectors.appointment_get(dealership=dealership, appointment_id=appointment.id)
+    can_move = appointment.status in (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
+    if can_move and "move" in request.GET:
+        work = workshop_selectors.slot_request_build(
+            dealership=dealership,
+            now=now,
+            jobs=[],
+            extra_minutes=appointment.labour_minutes,
+            channel=Channel.WEB,
+            alternatives=4,
+            wished_date=_date_or_none(request.GET.get("wished_date"), now, dealership),
+        )
+        try:
+            offer = workshop_selectors.availability_offer(
+                dealership=dealership, request=work.slot_request, now=now
+            )
+        except availability.NoCapacity:
+            offer = availability.DoubleOffer(proposals=())
+    return render(
+        request,
+        "bookings/self_manage.html",
+        {
+            "dealership": dealership,
+            "appointment": appointment,
+            "can_move": can_move,
+            "offer": offer,
+            "error": error,
+        },
+        status=409 if error else 200,
+    )
+
+
+def _date_or_none(text, now, dealership):
+    from datetime import date
+
+    try:
+        wished = date.fromisoformat(text or "")
+    except ValueError:
+        return None
+    today = now.astimezone(dealership.tz).date()
+    return wished if today <= wished <= today + timedelta(days=60) else None

@@ -1,0 +1,171 @@
+"""Customers booking themselves (R9.5): a one-time code instead of a password, a signed link to
+manage the appointment, the confirmation e-mail with a calendar invitation, the funnel."""
+
+import hashlib
+import hmac
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+import icalendar
+import phonenumbers
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import translation
+from django.utils.translation import gettext as _
+from phonenumber_field.phonenumber import PhoneNumber
+
+from bookings.models import AccessCode, Appointment, FunnelEvent
+from customers.identifiers import normalize_plate
+from customers.models import Vehicle
+from dealerships.models import Dealership
+
+logger = logging.getLogger("bookings.self_service")
+
+CODE_MINUTES = 10
+CODE_ATTEMPTS = 5
+MANAGE_LINK_DAYS = 180
+_MANAGE_SALT = "bookings.manage-appointment"
+
+
+def _code_hash(code_id_seed: str, code: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"{code_id_seed}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+@transaction.atomic
+def access_code_send(*, dealership: Dealership, plate: str, contact: str, now: datetime) -> AccessCode | None:
+    """Find the customer file by plate and mobile phone or e-mail (R2.5) and send it a code.
+
+    None when nothing matches; the page says the same either way, so it reveals no customer.
+    """
+    vehicles = Vehicle.objects.for_dealership(dealership).filter(plate_search=normalize_plate(plate))
+    contact = contact.strip()
+    if "@" in contact:
+        match = Q(customer__email__iexact=contact)
+    else:
+        try:
+            phone = PhoneNumber.from_string(contact, region=dealership.phone_region)
+        except phonenumbers.NumberParseException:  # not a phone number: nothing matches
+            return None
+        match = Q(customer__mobile_phone=phone) | Q(customer__other_phone=phone)
+    vehicle = vehicles.filter(match).select_related("customer").first()
+    if vehicle is None:
+        return None
+    code = f"{secrets.randbelow(10**6):06d}"
+    seed = secrets.token_hex(8)
+    access = AccessCode.objects.create(
+        dealership=dealership,
+        customer=vehicle.customer,
+        vehicle=vehicle,
+        code_hash=f"{seed}${_code_hash(seed, code)}",
+        expires_at=now + timedelta(minutes=CODE_MINUTES),
+    )
+    customer = vehicle.customer
+    with translation.override(customer.language or dealership.language):
+        text = _(
+            "Your code to book a service at %(dealership)s: %(code)s. It is valid for %(minutes)s minutes."
+        ) % {
+            "dealership": dealership.name,
+            "code": code,
+            "minutes": CODE_MINUTES,
+        }
+        subject = _("Your booking code")
+    # Sent at once, not on commit: the customer is waiting for it, and a code whose row was
+    # rolled back simply never verifies.
+    if "@" in contact:
+        EmailMessage(subject, text, settings.DEFAULT_FROM_EMAIL, [customer.email]).send()
+    else:
+        # The SMS channel (Twilio) comes with the notifications; until then it is the console.
+        logger.info("SMS to %s: %s", customer.mobile_phone, text)
+    return access
+
+
+def access_code_verify(
+    *, dealership: Dealership, access_code_id: int, code: str, now: datetime
+) -> AccessCode:
+    """The customer typed the code: check it (expiry, attempts, once only) or ValidationError.
+
+    A wrong attempt is counted in its own transaction, so the error that follows does not roll
+    the count back.
+    """
+    with transaction.atomic():
+        access = (
+            AccessCode.objects.for_dealership(dealership)
+            .select_for_update()
+            .filter(id=access_code_id)
+            .first()
+        )
+        if access is None or access.used_at is not None or access.expires_at <= now:
+            problem = _("This code has expired. Ask for a new one.")
+        elif access.attempts >= CODE_ATTEMPTS:
+            problem = _("Too many attempts. Ask for a new code.")
+        else:
+            seed, _sep, expected = access.code_hash.partition("$")
+            if hmac.compare_digest(expected, _code_hash(seed, code.strip())):
+                access.used_at = now
+                access.save(update_fields=["used_at", "updated_at"])
+                return access
+            AccessCode.objects.filter(id=access.id).update(attempts=F("attempts") + 1)
+            problem = _("That code is not right. Check the message and try again.")
+    raise ValidationError({"code": problem})
+
+
+def manage_token(appointment: Appointment) -> str:
+    """A signed link token to view, reschedule or cancel the appointment without logging in."""
+    return signing.dumps(
+        {"a": appointment.id, "d": appointment.dealership_id}, salt=_MANAGE_SALT, compress=True
+    )
+
+
+def manage_token_read(*, dealership: Dealership, token: str) -> int | None:
+    """The appointment id behind a manage link of this dealership, or None (tampered, expired)."""
+    try:
+        data = signing.loads(token, salt=_MANAGE_SALT, max_age=timedelta(days=MANAGE_LINK_DAYS))
+    except signing.BadSignature:
+        return None
+    if data.get("d") != dealership.id:
+        return None
+    return data.get("a")
+
+
+def funnel_record(*, dealership: Dealership, session: str, step: str, now: datetime) -> None:
+    """One step of the online booking funnel, once per session and step (for the KPIs)."""
+    FunnelEvent.objects.get_or_create(dealership=dealership, session=session, step=step, defaults={"at": now})
+
+
+def confirmation_email_send(*, appointment: Appointment, manage_url: str) -> None:
+    """The confirmation e-mail with an .ics invitation, in the customer's language."""
+    customer, dealership = appointment.customer, appointment.dealership
+    if not customer.email:
+        return
+    with translation.override(customer.language or dealership.language):
+        subject = _("Your service appointment at %(dealership)s") % {"dealership": dealership.name}
+        local = appointment.drop_off_at.astimezone(dealership.tz)
+        body = _(
+            "We expect you on %(date)s at %(time)s for your %(vehicle)s.\n"
+            "To see, move or cancel the appointment: %(link)s"
+        ) % {
+            "date": local.strftime("%Y-%m-%d"),
+            "time": local.strftime("%H:%M"),
+            "vehicle": appointment.vehicle,
+            "link": manage_url,
+        }
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Dealership service desk//EN")
+    calendar.add("version", "2.0")
+    event = icalendar.Event()
+    event.add("uid", f"appointment-{appointment.id}@{dealership.slug}")
+    event.add("summary", subject)
+    event.add("dtstart", appointment.drop_off_at)
+    event.add("dtend", appointment.reception_ends_at)
+    event.add("location", f"{dealership.name}, {dealership.street}, {dealership.city}")
+    event.add("description", body)
+    calendar.add_component(event)
+    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [customer.email])
+    message.attach("appointment.ics", calendar.to_ical(), "text/calendar")
+    message.send()

@@ -1,0 +1,180 @@
+"""Customers book themselves (R9.5): code instead of password, held times, server-side checks,
+the confirmation e-mail with its invitation, the manage link, the funnel, the rate limit."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.cache import cache
+from django.urls import reverse
+
+from bookings.models import Appointment, AppointmentStatus, FunnelEvent, SlotHold
+from bookings.self_service import manage_token
+from tests.factories.customers import CustomerFactory, VehicleFactory
+from tests.factories.workshop import AdvisorFactory, JobFactory, TechnicianFactory
+from tests.workshop.snapshots import at
+from workshop.models import Skill, WorkshopPolicy
+from workshop.selectors import availability_offer, slot_request_build
+
+MONDAY = date(2026, 11, 23)
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    cache.clear()  # the rate limit counts in the cache
+    with time_machine.travel(at(MONDAY, "10:00"), tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def shop(milano):
+    WorkshopPolicy.objects.create(dealership=milano, kept_free_minutes_per_hour=0)
+    AdvisorFactory(dealership=milano, name="Giulia Conti")
+    TechnicianFactory(dealership=milano, skills=[Skill.MAINTENANCE])
+    JobFactory(dealership=milano, code="SRV", name="Tagliando", labour_minutes=60)
+    customer = CustomerFactory(
+        dealership=milano, given_name="Mario", family_name="Bianchi", email="mario@example.com", language="en"
+    )
+    vehicle = VehicleFactory(customer=customer, plate="AB 123 CD")
+    return {"customer": customer, "vehicle": vehicle}
+
+
+def _url(name, **kwargs):
+    return reverse(name, kwargs={"dealership_slug": "milano", **kwargs})
+
+
+def _identify(client, plate="ab123cd", contact="mario@example.com"):
+    return client.post(_url("self_booking_start"), {"plate": plate, "contact": contact}, follow=True)
+
+
+def _code_from_mail() -> str:
+    return re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+
+
+def _signed_in(client):
+    _identify(client)
+    client.post(_url("self_booking_verify"), {"code": _code_from_mail()})
+
+
+def _hold_first_time(client) -> str:
+    times = client.get(_url("self_booking_times"), {"jobs": "SRV", "mobility": "none"}).content.decode()
+    choice = re.search(r'id="time-1" value="([^"]+)"', times).group(1)
+    answers = {"jobs": "SRV", "mobility": "none", "proposal": choice}
+    assert client.post(_url("self_booking_times") + "?jobs=SRV&mobility=none", answers).status_code == 302
+    return choice
+
+
+def test_r9_5_a_customer_books_online_from_plate_to_confirmation(client, shop):
+    landing = client.get(reverse("booking_landing", kwargs={"dealership_slug": "milano"})).content.decode()
+    assert "Send me a code" in landing
+    page = _identify(client)
+    assert "we have sent a six-digit code" in page.content.decode()
+    assert mail.outbox[-1].to == ["mario@example.com"]
+    assert client.post(_url("self_booking_verify"), {"code": _code_from_mail()}).status_code == 302
+
+    _hold_first_time(client)
+    assert SlotHold.objects.count() == 1
+    assert "We hold" in client.get(_url("self_booking_confirm")).content.decode()
+
+    done = client.post(_url("self_booking_confirm"), follow=True)
+    appointment = Appointment.objects.get()
+    assert appointment.channel == "web"
+    assert appointment.status == AppointmentStatus.BOOKED
+    assert SlotHold.objects.count() == 0
+    assert "Your appointment" in done.content.decode()
+    confirmation = mail.outbox[-1]
+    assert confirmation.subject == "Your service appointment at Autosalone Milano"
+    assert "/book/milano/appointment/" in confirmation.body
+    [(filename, ics, mimetype)] = confirmation.attachments
+    assert (filename, mimetype) == ("appointment.ics", "text/calendar")
+    assert "BEGIN:VEVENT" in (ics.decode() if isinstance(ics, bytes) else ics)
+    steps = set(FunnelEvent.objects.values_list("step", flat=True))
+    assert steps == {"started", "identified", "services", "time", "booked"}
+
+
+def test_an_unknown_plate_gets_the_same_answer_and_no_code_works(client, shop):
+    page = _identify(client, plate="ZZ999ZZ")
+    assert "we have sent a six-digit code" in page.content.decode()
+    assert mail.outbox == []
+    wrong = client.post(_url("self_booking_verify"), {"code": "123456"})
+    assert wrong.status_code == 400
+    assert "That code is not right." in wrong.content.decode()
+
+
+def test_a_code_allows_five_attempts_and_then_no_more(client, shop):
+    _identify(client)
+    code = _code_from_mail()
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    for _ in range(5):
+        client.post(_url("self_booking_verify"), {"code": wrong})
+    blocked = client.post(_url("self_booking_verify"), {"code": code})
+    assert "Too many attempts." in blocked.content.decode()
+
+
+def test_a_code_expires(client, shop, clock):
+    _identify(client)
+    code = _code_from_mail()
+    clock.shift(timedelta(minutes=11))
+    answer = client.post(_url("self_booking_verify"), {"code": code})
+    assert "This code has expired." in answer.content.decode()
+
+
+def test_code_requests_are_rate_limited(client, shop):
+    for _ in range(5):
+        _identify(client)
+    assert _identify(client).status_code == 429
+
+
+def test_pages_need_a_verified_customer(client, shop):
+    assert client.get(_url("self_booking_times")).url == "/book/milano/"
+    assert client.get(_url("self_booking_confirm")).url == "/book/milano/"
+
+
+def test_a_held_time_is_not_offered_to_anyone_else_until_it_expires(client, shop, milano, clock):
+    _signed_in(client)
+    _hold_first_time(client)
+    held = SlotHold.objects.get().drop_off_at
+
+    def offered():
+        now = at(MONDAY, "10:00")
+        work = slot_request_build(dealership=milano, now=now, jobs=["SRV"], alternatives=4)
+        offer = availability_offer(dealership=milano, request=work.slot_request, now=now)
+        return {p.drop_off for p in offer.proposals}
+
+    assert held not in offered()  # the phone desk does not see it either
+    clock.shift(timedelta(minutes=6))
+    assert held in offered()
+    # The hold is gone: confirming now sends the customer back to choose a time.
+    assert client.post(_url("self_booking_confirm")).url.endswith("/times/")
+
+
+def test_the_manage_link_moves_and_cancels_and_cannot_be_forged(client, shop, sevilla):
+    _signed_in(client)
+    choice = _hold_first_time(client)
+    client.post(_url("self_booking_confirm"))
+    appointment = Appointment.objects.get()
+    token = manage_token(appointment)
+    link = _url("self_booking_manage", token=token)
+
+    page = client.get(link, {"move": "1"}).content.decode()
+    new_time = re.findall(r'id="move-\d" value="([^"]+)"', page)[-1]
+    assert client.post(link, {"action": "move", "proposal": new_time}).status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.drop_off_at.isoformat() != choice.split("|")[1]
+    assert appointment.transitions.filter(kind="rescheduled").exists()
+
+    assert client.get(_url("self_booking_manage", token=token + "x")).status_code == 404
+    assert (
+        client.get(
+            reverse("self_booking_manage", kwargs={"dealership_slug": "sevilla", "token": token})
+        ).status_code
+        == 404
+    )
+
+    client.post(link, {"action": "cancel", "reason": "on holiday"})
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CANCELLED
+    assert appointment.cancel_reason == "on holiday"
+    assert "Move the appointment" not in client.get(link).content.decode()
