@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings import selectors, self_service, services
@@ -42,7 +42,7 @@ class IdentifyForm(forms.Form):
 
 class CodeForm(forms.Form):
     code = forms.RegexField(
-        label=gettext_lazy("Code"),
+        label=pgettext_lazy("one-time code", "Code"),
         regex=r"^\s*\d{6}\s*$",
         error_messages={"invalid": gettext_lazy("The code has six digits.")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
