@@ -101,6 +101,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "special_requests",
             "mileage_km",
             "cancel_reason",
+            "documents_to_bring",
             "jobs",
         ]
 

@@ -52,6 +52,18 @@ class AppointmentKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class Document(models.TextChoices):
+    """R3.6: what the customer brings."""
+
+    DRIVING_LICENCE = "driving_licence", _("Driving licence")
+    REGISTRATION = "registration", _("Vehicle registration document")
+    SERVICE_BOOK = "service_book", _("Owner's manual or service book")
+
+
+def documents_by_default() -> list[str]:
+    return [Document.DRIVING_LICENCE, Document.REGISTRATION, Document.SERVICE_BOOK]
+
+
 class Appointment(DealershipOwned):
     customer = models.ForeignKey(
         "customers.Customer",
@@ -81,6 +93,7 @@ class Appointment(DealershipOwned):
     replacement_vehicle_wanted = models.BooleanField(_("replacement vehicle wanted"), default=False)
     special_requests = models.TextField(_("special requests"), blank=True)
     mileage_km = models.PositiveIntegerField(_("mileage at booking (km)"), null=True, blank=True)
+    documents_to_bring = models.JSONField(_("documents to bring"), default=documents_by_default)  # R3.6
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
     is_urgent = models.BooleanField(_("urgent"), default=False)
     is_comeback = models.BooleanField(_("comeback"), default=False)

@@ -64,10 +64,14 @@ class ServicesForm(forms.Form):
         initial="none",
         widget=forms.RadioSelect,
     )
+    advisor = forms.TypedChoiceField(
+        label=gettext_lazy("Your service advisor"), coerce=int, empty_value=None, required=False
+    )
 
-    def __init__(self, *args, jobs=(), **kwargs):
+    def __init__(self, *args, jobs=(), advisors=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["jobs"].choices = [(job.code, job.name) for job in jobs]
+        self.fields["advisor"].choices = [("", _("No preference")), *((a.id, a.name) for a in advisors)]
 
 
 def _session_key(request: HttpRequest) -> str:
@@ -184,7 +188,13 @@ def self_booking_times(request: HttpRequest, dealership: Dealership) -> HttpResp
     session = _session_key(request)
     jobs = workshop_selectors.job_list(dealership=dealership).filter(kind__in=ONLINE_KINDS)
     data = request.POST if request.method == "POST" else (request.GET if "jobs" in request.GET else None)
-    form = ServicesForm(data, jobs=jobs)
+    form = ServicesForm(
+        data,
+        jobs=jobs,
+        advisors=workshop_selectors.advisor_list(dealership=dealership),
+        # The customer's usual advisor: the one of their last appointment.
+        initial={"advisor": selectors.last_advisor_id(dealership=dealership, customer=customer)},
+    )
     offer, error = None, None
     if form.is_bound and form.is_valid():
         work = workshop_selectors.slot_request_build(
@@ -196,6 +206,7 @@ def self_booking_times(request: HttpRequest, dealership: Dealership) -> HttpResp
             wished_date=form.cleaned_data["wished_date"],
             alternatives=2,
             mobility_needed=form.cleaned_data["mobility"] != "none",
+            advisor=form.cleaned_data["advisor"],
         )
         self_service.funnel_record(
             dealership=dealership, session=session, step=FunnelEvent.Step.SERVICES, now=now

@@ -4,7 +4,7 @@ from datetime import date
 
 from django.db.models import Prefetch, QuerySet
 
-from bookings.models import Appointment, AppointmentJob, AppointmentTransition
+from bookings.models import Appointment, AppointmentJob, AppointmentStatus, AppointmentTransition
 from dealerships.models import Dealership
 
 
@@ -44,5 +44,17 @@ def appointment_get(*, dealership: Dealership, appointment_id: int) -> Appointme
                 queryset=AppointmentTransition.objects.select_related("by").order_by("at", "id"),
             ),
         )
+        .first()
+    )
+
+
+def last_advisor_id(*, dealership: Dealership, customer) -> int | None:
+    """The advisor of the customer's latest appointment that was not cancelled, if still active."""
+    return (
+        Appointment.objects.for_dealership(dealership)
+        .filter(customer=customer, advisor__is_active=True)
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .order_by("-drop_off_at")
+        .values_list("advisor_id", flat=True)
         .first()
     )

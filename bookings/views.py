@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from bookings import selectors, services
 from bookings.forms import PhoneBookingForm, ProposalChoiceForm
+from bookings.models import Document
 from config.errors import SlotTaken
 from customers import selectors as customer_selectors
 from dealerships.access import Capability, StaffAccess
@@ -193,6 +194,9 @@ def appointment_booked(request: HttpRequest, access: StaffAccess, appointment_id
             "appointment": appointment,
             "recap": recap,
             "recap_language": language,
+            "documents": [
+                Document(code).label for code in appointment.documents_to_bring if code in Document.values
+            ],
         },
     )
 

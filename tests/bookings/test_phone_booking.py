@@ -101,6 +101,9 @@ def test_r5_2_booking_the_chosen_time_ends_with_the_recap_in_the_customers_langu
     assert expected in recap, recap[:900]
     assert "We plan to hand the car back at 10 a.m. on Tuesday Nov. 24, 2026." in recap
     assert "Please bring your driving licence" in page
+    assert (
+        "Driving licence, Vehicle registration document, Owner&#x27;s manual or service book" in page
+    )  # R3.6
     assert appointment.customer_requests == "noise"
     assert appointment.booked_by == alice
 

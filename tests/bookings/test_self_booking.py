@@ -13,7 +13,7 @@ from django.urls import reverse
 from bookings.models import Appointment, AppointmentStatus, FunnelEvent, SlotHold
 from bookings.self_service import manage_token
 from tests.factories.customers import CustomerFactory, VehicleFactory
-from tests.factories.workshop import AdvisorFactory, JobFactory, TechnicianFactory
+from tests.factories.workshop import AdvisorFactory, JobFactory, TechnicianFactory, appointment_book_directly
 from tests.workshop.snapshots import at
 from workshop.models import Skill, WorkshopPolicy
 from workshop.selectors import availability_offer, slot_request_build
@@ -178,3 +178,16 @@ def test_the_manage_link_moves_and_cancels_and_cannot_be_forged(client, shop, se
     assert appointment.status == AppointmentStatus.CANCELLED
     assert appointment.cancel_reason == "on holiday"
     assert "Move the appointment" not in client.get(link).content.decode()
+
+
+def test_a_returning_customer_gets_their_usual_advisor_first(client, shop, milano):
+    marco = AdvisorFactory(dealership=milano, name="Marco Neri")
+    appointment_book_directly(marco, at(MONDAY - timedelta(days=30), "09:00"), vehicle=shop["vehicle"])
+    _signed_in(client)
+    page = client.get(_url("self_booking_times"), {"jobs": "SRV", "mobility": "none", "advisor": marco.id})
+    text = page.content.decode()
+    assert f'<option value="{marco.id}" selected>Marco Neri</option>' in text
+    first = re.search(r'id="time-1" value="(\d+)\|', text).group(1)
+    assert int(first) == marco.id
+    blank = client.get(_url("self_booking_times")).content.decode()
+    assert f'<option value="{marco.id}" selected>Marco Neri</option>' in blank  # preselected
