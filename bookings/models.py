@@ -293,3 +293,27 @@ class FunnelEvent(DealershipOwned):
 
     def __str__(self) -> str:
         return f"{self.session} {self.step}"
+
+
+class ScriptPhrase(DealershipOwned):
+    """A dealership's own wording for a phrase the desk reads out, in one language; without one,
+    the product's default wording is shown."""
+
+    class Key(models.TextChoices):
+        GREETING = "greeting", _("Greeting")
+        ARRIVAL = "arrival", _("Arrival at the reception")
+        DOCUMENTS = "documents", _("Documents to bring")
+
+    key = models.CharField(_("phrase"), max_length=20, choices=Key.choices)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    text = models.TextField(_("wording"), max_length=500)
+
+    class Meta:
+        verbose_name = _("phrase")
+        verbose_name_plural = _("phrases")
+        constraints = [
+            models.UniqueConstraint(fields=["dealership", "key", "language"], name="script_phrase_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.language})"

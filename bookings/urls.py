@@ -4,6 +4,7 @@ from bookings import public_views, views
 
 urlpatterns = [
     path("d/<slug:dealership_slug>/book/", views.phone_booking, name="phone_booking"),
+    path("d/<slug:dealership_slug>/settings/phrases/", views.script_phrases, name="script_phrases"),
     path(
         "d/<slug:dealership_slug>/appointments/<int:appointment_id>/booked/",
         views.appointment_booked,

@@ -3,18 +3,22 @@
 from dataclasses import replace
 from urllib.parse import urlencode
 
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format, time_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from bookings import selectors, services
+from bookings import phrases, selectors, services
 from bookings.forms import PhoneBookingForm, ProposalChoiceForm
-from bookings.models import Document
+from bookings.models import Document, ScriptPhrase
 from config.errors import SlotTaken
 from customers import selectors as customer_selectors
 from dealerships.access import Capability, StaffAccess
@@ -97,12 +101,17 @@ def phone_booking(request: HttpRequest, access: StaffAccess) -> HttpResponse:
         else:
             messages.error(request, _("Choose one of the times offered."))
     with translation.override(dealership.language):
-        greeting = _("%(dealership)s, %(department)s, %(name)s, %(hello)s.") % {
-            "dealership": dealership.name,
-            "department": dealership.service_department_name,
-            "name": request.user.first_name or request.user.username,
-            "hello": _greeting_period(timezone.localtime(now).hour),
-        }
+        greeting = phrases.phrase(
+            dealership=dealership,
+            key=ScriptPhrase.Key.GREETING,
+            language=dealership.language,
+            values={
+                "dealership": dealership.name,
+                "department": dealership.service_department_name,
+                "name": request.user.first_name or request.user.username,
+                "hello": _greeting_period(timezone.localtime(now).hour),
+            },
+        )
     return render(
         request,
         "bookings/phone_booking.html",
@@ -219,13 +228,57 @@ def _recap(appointment, dealership) -> dict[str, str]:
             "We expect you on %(weekday)s %(date)s at %(time)s at the service reception of %(dealership)s."
         )
         % {**moment(drop_off), "dealership": dealership.name},
-        "arrival": _(
-            "Please come to the reception when you arrive: on time, your car is received in about 15 minutes."
+        "arrival": phrases.phrase(
+            dealership=dealership, key=ScriptPhrase.Key.ARRIVAL, language=get_language()
         ),
         "what": _("We will do: %(jobs)s, on your %(vehicle)s.")
         % {"jobs": jobs, "vehicle": appointment.vehicle},
         "ready": _("We plan to hand the car back at %(time)s on %(weekday)s %(date)s.") % moment(ready),
-        "documents": _(
-            "Please bring your driving licence, the vehicle registration document and the service book."
+        "documents": phrases.phrase(
+            dealership=dealership, key=ScriptPhrase.Key.DOCUMENTS, language=get_language()
         ),
     }
+
+
+class PhrasesForm(forms.Form):
+    def __init__(self, *args, initial_texts: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        for key in ScriptPhrase.Key:
+            self.fields[key.value] = forms.CharField(
+                label=key.label,
+                initial=initial_texts[key.value],
+                max_length=500,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text=_("You can use {dealership}, {department}, {name} and {hello}.")
+                if key is ScriptPhrase.Key.GREETING
+                else "",
+            )
+
+
+@staff_view(Capability.MANAGE_DEALERSHIP)
+@require_http_methods(["GET", "POST"])
+def script_phrases(request: HttpRequest, access: StaffAccess) -> HttpResponse:
+    """The wording the desk reads out, per language; an emptied box goes back to the default."""
+    dealership = access.dealership
+    languages = dict(settings.LANGUAGES)
+    language = request.GET.get("language") or dealership.language
+    if language not in languages:
+        raise Http404
+    current = {
+        key.value: phrases.phrase(dealership=dealership, key=key, language=language)
+        for key in ScriptPhrase.Key
+    }
+    form = PhrasesForm(request.POST or None, initial_texts=current)
+    if request.method == "POST" and form.is_valid():
+        phrases.phrases_save(dealership=dealership, language=language, texts=form.cleaned_data)
+        messages.success(request, _("Phrases saved."))
+        return redirect(
+            reverse("script_phrases", kwargs={"dealership_slug": dealership.slug}) + f"?language={language}"
+        )
+    return render(
+        request,
+        "bookings/phrases.html",
+        {"dealership": dealership, "form": form, "language": language, "languages": settings.LANGUAGES},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -30,6 +30,7 @@ _NAV = [
     (_("Job catalogue"), "job_list", Capability.MANAGE_CAPACITY),
     (_("Opening hours"), "opening_hours_edit", Capability.MANAGE_CAPACITY),
     (_("Closures"), "closure_list", Capability.MANAGE_CAPACITY),
+    (_("Phrases"), "script_phrases", Capability.MANAGE_DEALERSHIP),
     (_("Staff"), "staff_list", Capability.MANAGE_DEALERSHIP),
 ]
 
