@@ -55,7 +55,7 @@ def test_a_customer_books_on_a_phone_and_moves_it_through_the_link(phone, shop, 
     page.get_by_role("button", name="Show free times").click()
     times = page.get_by_role("group", name="Choose the time that suits you")
     assert times.get_by_role("radio").count() >= 2
-    first_time = times.locator("label").first.inner_text().split("\n")[0]
+    first_time = times.locator("label").first.inner_text().split("\n")[0].split(" · ")[0]
     page.get_by_role("button", name="Hold this time").click()
     page.get_by_role("button", name="Confirm the appointment").click()
 
