@@ -1,6 +1,8 @@
 """The guided phone booking's form: the call's answers, checked for shape; the rules are in the
 engine and the booking service."""
 
+from datetime import datetime
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -81,10 +83,17 @@ class ProposalChoiceForm(forms.Form):
     proposal = forms.CharField(widget=forms.HiddenInput)
 
     def clean_proposal(self):
-        from datetime import datetime
-
         advisor, _, moment = self.cleaned_data["proposal"].partition("|")
         try:
             return int(advisor), datetime.fromisoformat(moment)
         except ValueError:
             raise forms.ValidationError(_("Choose one of the times offered.")) from None
+
+
+class IdentifyForm(forms.Form):
+    plate = forms.CharField(label=_("Registration plate"), max_length=20)
+    contact = forms.CharField(
+        label=_("Mobile phone or e-mail on your customer file"),
+        max_length=120,
+        help_text=_("We send you a code there."),
+    )

@@ -2,7 +2,7 @@
 services, pick one of the proposed times (held for a few minutes), confirm; then a signed link
 to see, move or cancel. Every rule is checked again on the server at each step."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.core.cache import cache
@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings import selectors, self_service, services
-from bookings.forms import MOBILITY_OPTIONS, ProposalChoiceForm
+from bookings.forms import MOBILITY_OPTIONS, IdentifyForm, ProposalChoiceForm
 from bookings.models import AppointmentStatus, Channel, FunnelEvent, SlotHold
 from config.errors import IllegalTransition, SlotTaken
 from customers.models import Customer, Vehicle
@@ -29,15 +29,6 @@ from workshop.models import JobKind
 SESSION = "self_booking"
 CODE_REQUESTS_PER_QUARTER_HOUR = 5
 ONLINE_KINDS = (JobKind.MAINTENANCE, JobKind.TYRES, JobKind.DIAGNOSIS, JobKind.REPAIR)
-
-
-class IdentifyForm(forms.Form):
-    plate = forms.CharField(label=gettext_lazy("Registration plate"), max_length=20)
-    contact = forms.CharField(
-        label=gettext_lazy("Mobile phone or e-mail on your customer file"),
-        max_length=120,
-        help_text=gettext_lazy("We send you a code there."),
-    )
 
 
 class CodeForm(forms.Form):
@@ -392,8 +383,6 @@ def self_booking_manage(request: HttpRequest, dealership: Dealership, token: str
 
 
 def _date_or_none(text, now, dealership):
-    from datetime import date
-
     try:
         wished = date.fromisoformat(text or "")
     except ValueError:

@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from bookings.forms import IdentifyForm
 from dealerships import selectors, services
 from dealerships.access import Capability, StaffAccess
 from dealerships.forms import ClosureForm, WeeklyHoursForm, format_intervals
@@ -167,8 +168,6 @@ def staff_list(request: HttpRequest, access: StaffAccess) -> HttpResponse:
 
 @public_view
 def booking_landing(request: HttpRequest, dealership: Dealership) -> HttpResponse:
-    from bookings.public_views import IdentifyForm
-
     return render(
         request,
         "dealerships/booking_landing.html",
