@@ -4,10 +4,12 @@ engine and the booking service."""
 from datetime import datetime
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import AppointmentKind
 from workshop.models import Skill
+from workshop.selectors import slot_request_build
 
 MOBILITY_OPTIONS = [
     ("none", _("No mobility needed")),
@@ -83,11 +85,14 @@ class ProposalChoiceForm(forms.Form):
     proposal = forms.CharField(widget=forms.HiddenInput)
 
     def clean_proposal(self):
-        advisor, _, moment = self.cleaned_data["proposal"].partition("|")
+        advisor, _sep, moment = self.cleaned_data["proposal"].partition("|")
         try:
-            return int(advisor), datetime.fromisoformat(moment)
+            chosen = int(advisor), datetime.fromisoformat(moment)
         except ValueError:
-            raise forms.ValidationError(_("Choose one of the times offered.")) from None
+            chosen = None
+        if chosen is None or chosen[1].tzinfo is None:  # the offered times carry their offset
+            raise forms.ValidationError(_("Choose one of the times offered."))
+        return chosen
 
 
 class IdentifyForm(forms.Form):
@@ -97,3 +102,14 @@ class IdentifyForm(forms.Form):
         max_length=120,
         help_text=_("We send you a code there."),
     )
+
+
+def requested_work_for(form: forms.Form, **arguments):
+    """The engine's request for a form's answers (workshop.selectors.slot_request_build); the
+    rules' objections go on the form's fields instead, and None comes back."""
+    try:
+        return slot_request_build(**arguments)
+    except ValidationError as problem:
+        for field, messages in problem.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+        return None

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings import selectors, self_service, services
-from bookings.forms import MOBILITY_OPTIONS, IdentifyForm, ProposalChoiceForm
+from bookings.forms import MOBILITY_OPTIONS, IdentifyForm, ProposalChoiceForm, requested_work_for
 from bookings.models import AppointmentStatus, Channel, FunnelEvent, SlotHold
 from config.errors import IllegalTransition, SlotTaken
 from customers.models import Customer, Vehicle
@@ -186,9 +186,10 @@ def self_booking_times(request: HttpRequest, dealership: Dealership) -> HttpResp
         # The customer's usual advisor: the one of their last appointment.
         initial={"advisor": selectors.last_advisor_id(dealership=dealership, customer=customer)},
     )
-    offer, error = None, None
+    offer, error, work = None, None, None
     if form.is_bound and form.is_valid():
-        work = workshop_selectors.slot_request_build(
+        work = requested_work_for(
+            form,
             dealership=dealership,
             now=now,
             jobs=form.cleaned_data["jobs"],
@@ -199,6 +200,7 @@ def self_booking_times(request: HttpRequest, dealership: Dealership) -> HttpResp
             mobility_needed=form.cleaned_data["mobility"] != "none",
             advisor=form.cleaned_data["advisor"],
         )
+    if work is not None:
         self_service.funnel_record(
             dealership=dealership, session=session, step=FunnelEvent.Step.SERVICES, now=now
         )
@@ -266,10 +268,10 @@ def self_booking_confirm(request: HttpRequest, dealership: Dealership) -> HttpRe
     customer, vehicle = identified
     if request.method == "POST":
         now = timezone.now()
-        work = workshop_selectors.slot_request_build(
-            dealership=dealership, now=now, jobs=state["jobs"], vehicle=vehicle.id, channel=Channel.WEB
-        )
         try:
+            work = workshop_selectors.slot_request_build(
+                dealership=dealership, now=now, jobs=state["jobs"], vehicle=vehicle.id, channel=Channel.WEB
+            )
             appointment = services.appointment_book(
                 dealership=dealership,
                 customer=customer,
@@ -283,7 +285,7 @@ def self_booking_confirm(request: HttpRequest, dealership: Dealership) -> HttpRe
                 holder=session,
                 replacement_vehicle_wanted=state.get("mobility") == "courtesy_car",
             )
-        except SlotTaken:
+        except (SlotTaken, ValidationError):  # taken meanwhile, or the jobs changed: choose again
             return redirect("self_booking_times", dealership_slug=dealership.slug)
         token = self_service.manage_token(appointment)
         manage_url = request.build_absolute_uri(

@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from bookings import phrases, selectors, services
-from bookings.forms import PhoneBookingForm, ProposalChoiceForm
+from bookings.forms import PhoneBookingForm, ProposalChoiceForm, requested_work_for
 from bookings.models import Document, ScriptPhrase
 from config.errors import SlotTaken
 from customers import selectors as customer_selectors
@@ -64,7 +63,20 @@ def phone_booking(request: HttpRequest, access: StaffAccess) -> HttpResponse:
     )
     offer = work = None
     if form.is_bound and form.is_valid():
-        work = _requested_work(dealership, form, now)
+        work = requested_work_for(
+            form,
+            dealership=dealership,
+            now=now,
+            jobs=form.cleaned_data["jobs"],
+            extra_minutes=form.cleaned_data["extra_minutes"],
+            extra_skill=form.cleaned_data["extra_skill"],
+            vehicle=form.cleaned_data["vehicle"],
+            urgent=form.cleaned_data["urgent"],
+            comeback=form.cleaned_data["kind"] == "comeback",
+            wished_date=form.cleaned_data["wished_date"],
+            alternatives=4 if form.cleaned_data["more"] else 0,
+            mobility_needed=form.cleaned_data["mobility"] != "none",
+        )
         if work is not None:
             offer = _offer(dealership, work, now, more=form.cleaned_data["more"])
     if request.method == "POST" and work is not None:
@@ -129,27 +141,6 @@ def phone_booking(request: HttpRequest, access: StaffAccess) -> HttpResponse:
         },
         status=400 if request.method == "POST" else 200,
     )
-
-
-def _requested_work(dealership, form, now):
-    try:
-        return workshop_selectors.slot_request_build(
-            dealership=dealership,
-            now=now,
-            jobs=form.cleaned_data["jobs"],
-            extra_minutes=form.cleaned_data["extra_minutes"],
-            extra_skill=form.cleaned_data["extra_skill"],
-            vehicle=form.cleaned_data["vehicle"],
-            urgent=form.cleaned_data["urgent"],
-            comeback=form.cleaned_data["kind"] == "comeback",
-            wished_date=form.cleaned_data["wished_date"],
-            alternatives=4 if form.cleaned_data["more"] else 0,
-            mobility_needed=form.cleaned_data["mobility"] != "none",
-        )
-    except ValidationError as error:  # it names the field: show it there
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-        return None
 
 
 def _offer(dealership, work, now, *, more: bool):

@@ -144,3 +144,12 @@ def test_the_next_day_is_proposed_from_a_sunday_call(client, alice, call):
     with time_machine.travel(at(MONDAY + timedelta(days=6), "10:00"), tick=False):
         page = client.get(URL, _answers(call)).content.decode()
     assert "Monday 30 November, 08:00" in page
+
+
+@pytest.mark.parametrize("forged", ["nonsense", "1|2026-11-24T08:00:00", "x|y|z"])
+def test_a_forged_choice_is_a_clear_error_not_a_500(client, alice, call, forged):
+    client.force_login(alice)
+    response = client.post(URL, {**_answers(call), "proposal": forged})
+    assert response.status_code == 400
+    assert "Choose one of the times offered." in response.content.decode()
+    assert not Appointment.objects.exists()

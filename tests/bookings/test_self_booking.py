@@ -191,3 +191,32 @@ def test_a_returning_customer_gets_their_usual_advisor_first(client, shop, milan
     assert int(first) == marco.id
     blank = client.get(_url("self_booking_times")).content.decode()
     assert f'<option value="{marco.id}" selected>Marco Neri</option>' in blank  # preselected
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"jobs": "SRV", "mobility": "none", "wished_date": "2027-09-01"},  # beyond the horizon
+        {"jobs": "SRV", "mobility": "none", "wished_date": "someday"},
+        {"jobs": "NOPE", "mobility": "none"},
+        {"jobs": "SRV", "mobility": "teleport"},
+        {"jobs": "SRV", "mobility": "none", "advisor": "999999"},
+    ],
+)
+def test_bad_answers_are_shown_on_the_form_never_a_500(client, shop, answers):
+    _signed_in(client)
+    page = client.get(_url("self_booking_times"), answers)
+    assert page.status_code == 200
+    assert 'class="field-error"' in page.content.decode()
+    assert 'name="proposal"' not in page.content.decode()
+
+
+def test_a_forged_choice_is_refused(client, shop):
+    _signed_in(client)
+    answers = {"jobs": "SRV", "mobility": "none"}
+    for forged in ("nonsense", "1|not-a-time", "1|2026-11-24T08:00:00", "999999|2026-11-24T08:00:00+01:00"):
+        page = client.post(
+            _url("self_booking_times") + "?jobs=SRV&mobility=none", {**answers, "proposal": forged}
+        )
+        assert page.status_code in (200, 409)
+    assert not SlotHold.objects.exists()
