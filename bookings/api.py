@@ -235,7 +235,9 @@ class AppointmentListApi(AppointmentApiBase):
                 special_requests=data["special_requests"],
                 mileage_km=data.get("mileage_km"),
             )
-            fresh = selectors.appointment_get(dealership=dealership, appointment_id=appointment.id)
+            fresh = selectors.appointment_get(
+                dealership=dealership, appointment_id=appointment.id, with_history=False
+            )
             return status.HTTP_201_CREATED, AppointmentSerializer(fresh).data
 
         try:

@@ -21,7 +21,9 @@ def appointment_list(
         Appointment.objects.for_dealership(dealership)
         .filter(local_day__gte=start, local_day__lte=end)
         .select_related("customer", "vehicle", "advisor")
-        .prefetch_related(Prefetch("jobs", queryset=AppointmentJob.objects.order_by("id")))
+        .prefetch_related(
+            Prefetch("jobs", queryset=AppointmentJob.objects.select_related("job", "campaign").order_by("id"))
+        )
         .order_by("drop_off_at", "id")
     )
     if advisor_id is not None:
@@ -31,19 +33,25 @@ def appointment_list(
     return appointments
 
 
-def appointment_get(*, dealership: Dealership, appointment_id: int) -> Appointment | None:
-    """One appointment with its jobs and its history."""
+def appointment_get(
+    *, dealership: Dealership, appointment_id: int, with_history: bool = True
+) -> Appointment | None:
+    """One appointment with its jobs (and its history unless told not to): two or three queries."""
+    prefetches = [
+        Prefetch("jobs", queryset=AppointmentJob.objects.select_related("job", "campaign").order_by("id"))
+    ]
+    if with_history:
+        prefetches.append(
+            Prefetch(
+                "transitions",
+                queryset=AppointmentTransition.objects.select_related("by").order_by("at", "id"),
+            )
+        )
     return (
         Appointment.objects.for_dealership(dealership)
         .filter(id=appointment_id)
         .select_related("customer", "vehicle", "advisor")
-        .prefetch_related(
-            Prefetch("jobs", queryset=AppointmentJob.objects.order_by("id")),
-            Prefetch(
-                "transitions",
-                queryset=AppointmentTransition.objects.select_related("by").order_by("at", "id"),
-            ),
-        )
+        .prefetch_related(*prefetches)
         .first()
     )
 

@@ -138,7 +138,12 @@ def _write_capacity(appointment: Appointment, proposal: Proposal) -> None:
     appointment.promised_return_at = proposal.promised_return  # R4.7
     appointment.labour_minutes = sum(minutes for _, _, minutes in proposal.labour_by_day)
     appointment.uses_kept_free_time = proposal.uses_kept_free_time
-    appointment.full_clean(exclude=["customer", "vehicle", "advisor", "booked_by"])
+    # Field checks only: the rows it points to were checked by the caller, and the table's own
+    # constraints are enforced by the database on save (no need to ask it twice first).
+    appointment.full_clean(
+        exclude=["dealership", "customer", "vehicle", "advisor", "booked_by"], validate_constraints=False
+    )
+    is_new = appointment.pk is None
     try:
         with transaction.atomic():  # a savepoint: the exclusion constraint may still say no
             appointment.save()
@@ -146,7 +151,8 @@ def _write_capacity(appointment: Appointment, proposal: Proposal) -> None:
         if "appointment_advisor_no_overlap" in str(error):
             raise SlotTaken from error
         raise
-    AppointmentLabour.objects.filter(appointment=appointment).delete()
+    if not is_new:
+        AppointmentLabour.objects.filter(appointment=appointment).delete()
     AppointmentLabour.objects.bulk_create(
         AppointmentLabour(
             dealership_id=appointment.dealership_id,
