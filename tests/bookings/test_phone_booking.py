@@ -79,7 +79,9 @@ def test_r4_4_finding_times_gives_the_double_offer_and_more_on_demand(client, al
     assert more.count('name="proposal"') == 6
 
 
-def test_r5_2_booking_the_chosen_time_ends_with_the_recap_in_the_customers_language(client, alice, call):
+def test_r5_1_r5_2_r3_6_booking_ends_with_the_recap_and_the_documents_in_the_customers_language(
+    client, alice, call
+):
     client.force_login(alice)
     giulia = Advisor.objects.get(name="Giulia Conti")
     response = client.post(
@@ -153,3 +155,53 @@ def test_a_forged_choice_is_a_clear_error_not_a_500(client, alice, call, forged)
     assert response.status_code == 400
     assert "Choose one of the times offered." in response.content.decode()
     assert not Appointment.objects.exists()
+
+
+def test_r2_2_r2_6_the_reason_and_the_requests_are_recorded(client, alice, call):
+    client.force_login(alice)
+    page = client.get(URL, {"customer": call["customer"].id}).content.decode()
+    for reason in ("Maintenance", "Repair", "Diagnosis", "Recall or campaign", "Comeback", "Other"):
+        assert reason in page  # R2.2: the reasons customers call for
+    giulia = Advisor.objects.get(name="Giulia Conti")
+    answers = _answers(
+        call,
+        kind="repair",
+        customer_requests="Rattle over bumps",
+        test_drive_needed="on",
+        replacement_vehicle_wanted="on",
+        special_requests="Please keep the seat position",
+        mileage_km="61200",
+    )
+    client.post(URL, {**answers, "proposal": f"{giulia.id}|2026-11-24T08:00:00+01:00"})
+    appointment = Appointment.objects.get()
+    assert appointment.kind == "repair"
+    assert (appointment.customer_requests, appointment.special_requests) == (
+        "Rattle over bumps",
+        "Please keep the seat position",
+    )
+    assert appointment.test_drive_needed
+    assert appointment.replacement_vehicle_wanted
+    assert appointment.mileage_km == 61200
+
+
+def test_r3_3_every_mobility_solution_is_offered_during_the_call(client, alice, call):
+    client.force_login(alice)
+    page = client.get(URL, {"customer": call["customer"].id}).content.decode()
+    for option in (
+        "Courtesy car",
+        "Pick-up and delivery",
+        "Taxi",
+        "A staff member drives the customer",
+        "Public transport",
+    ):
+        assert option in page
+
+
+def test_r5_3_who_booked_and_when_is_recorded_at_once(client, alice, call):
+    client.force_login(alice)
+    giulia = Advisor.objects.get(name="Giulia Conti")
+    client.post(URL, {**_answers(call), "proposal": f"{giulia.id}|2026-11-24T08:00:00+01:00"})
+    appointment = Appointment.objects.get()
+    assert appointment.booked_by == alice
+    assert appointment.created_at == at(MONDAY, "10:00")  # in the system during the call
+    assert appointment.transitions.get().at == at(MONDAY, "10:00")

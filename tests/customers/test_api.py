@@ -19,7 +19,7 @@ def url(name, **kwargs):
     return reverse(name, kwargs={"dealership_slug": "milano", **kwargs})
 
 
-def test_create_customer_and_vehicle_then_find_them(api, milano):
+def test_r2_5_r2_7_create_customer_and_vehicle_then_find_them(api, milano):
     created = api.post(
         url("api_customer_list"),
         {
@@ -33,6 +33,7 @@ def test_create_customer_and_vehicle_then_find_them(api, milano):
     )
     assert created.status_code == 201
     assert created.json()["mobile_phone"] == "+393477654321"
+    assert created.json()["preferred_contact"] == "email"  # R2.7: used for every later contact
     customer_id = created.json()["id"]
     vehicle = api.post(
         url("api_customer_vehicles", customer_id=customer_id),

@@ -217,6 +217,18 @@ def test_r4_5_the_evening_before_skips_a_closed_day():
     assert offer.proposals[0].work_starts == at(MONDAY + timedelta(days=7), "08:00")
 
 
+def test_r3_1_the_immobilisation_comes_from_the_jobs_durations():
+    jobs = (JobLine(skill="maintenance", minutes=60), JobLine(skill="diagnosis", minutes=45))
+    first = offer_slots(week(MONDAY), SlotRequest(jobs=jobs), now=NOW).proposals[0]
+    assert sum(minutes for _, _, minutes in first.labour_by_day) == 105
+    assert {(skill, minutes) for _, skill, minutes in first.labour_by_day} == {
+        ("maintenance", 60),
+        ("diagnosis", 45),
+    }
+    # Received 8:00-8:15, 105 minutes of work to 10:00.
+    assert first.promised_return == at(TUESDAY, "10:00")
+
+
 def test_r4_7_the_return_time_is_planned_from_the_labour():
     offer = offer_slots(week(MONDAY), SlotRequest(jobs=(JobLine(skill="maintenance", minutes=95),)), now=NOW)
     first = offer.proposals[0]
