@@ -1,5 +1,6 @@
 """Tenancy: dealer groups, dealerships (the tenants), their hours and closures, staff and roles."""
 
+import uuid
 import zoneinfo
 from datetime import date
 from functools import cached_property
@@ -96,6 +97,9 @@ class Dealership(TimeStampedModel):
     )
     is_active = models.BooleanField(_("active"), default=True)
     online_booking_enabled = models.BooleanField(_("online booking enabled"), default=True)
+    # Changes whenever the weekly capacity does (hours, policy, advisors, technicians and their
+    # shifts), so the availability loader can keep that part in memory between requests.
+    capacity_version = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         ordering = ["name"]

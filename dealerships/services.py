@@ -1,6 +1,7 @@
 """Writes for dealership settings: weekly reception hours and closures."""
 
 import itertools
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time
@@ -57,7 +58,9 @@ def opening_hours_replace(
     ]
     for row in rows:
         row.full_clean(exclude=["dealership"], validate_unique=False)
-    return OpeningHours.objects.bulk_create(rows)
+    created = OpeningHours.objects.bulk_create(rows)
+    capacity_changed(dealership_id=dealership.id)  # bulk_create sends no signal
+    return created
 
 
 @transaction.atomic
@@ -128,3 +131,8 @@ def closures_prefill_public_holidays(*, dealership: Dealership, year: int) -> li
             )
         )
     return created
+
+
+def capacity_changed(*, dealership_id: int) -> None:
+    """The dealership's weekly capacity changed: the availability loader reloads it."""
+    Dealership.objects.filter(pk=dealership_id).update(capacity_version=uuid.uuid4())

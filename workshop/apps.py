@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class WorkshopConfig(AppConfig):
     name = "workshop"
     verbose_name = _("Workshop")
+
+    def ready(self) -> None:
+        from workshop import signals
+
+        signals.connect()

@@ -67,6 +67,68 @@ def engine_policy(policy: WorkshopPolicy) -> Policy:
     )
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WeeklyCapacity:
+    """The part of the capacity that changes only when a manager edits it: policy, hours,
+    advisors and technicians with their weekly shifts."""
+
+    policy: Policy
+    opening_by_weekday: dict[int, list[tuple[time, time]]]
+    advisors: list[tuple[int, str, int, int]]
+    advisor_hours: dict[int, dict[int, list[tuple[time, time]]]]
+    technicians: list[tuple[int, list[str]]]
+    technician_hours: dict[int, dict[int, list[tuple[time, time]]]]
+
+
+# Per process: (dealership id, capacity version) -> WeeklyCapacity. Any change gives the
+# dealership a new version (workshop/signals.py and the services that bulk-create shifts), and
+# the version is read from the database on every load, so a stale copy is never used.
+_WEEKLY: dict[tuple[int, object], WeeklyCapacity] = {}
+_WEEKLY_MAX_ENTRIES = 512
+
+
+def _weekly_capacity(dealership: Dealership) -> WeeklyCapacity:
+    """One query when the dealership's weekly capacity is already in memory, seven when not."""
+    version = Dealership.objects.filter(pk=dealership.pk).values_list("capacity_version", flat=True).get()
+    key = (dealership.pk, version)
+    weekly = _WEEKLY.get(key)
+    if weekly is None:
+        opening_by_weekday: dict[int, list[tuple[time, time]]] = defaultdict(list)
+        for weekday, opens, closes in OpeningHours.objects.for_dealership(dealership).values_list(
+            "weekday", "opens", "closes"
+        ):
+            opening_by_weekday[weekday].append((opens, closes))
+        weekly = WeeklyCapacity(
+            policy=engine_policy(workshop_policy_get(dealership=dealership)),
+            opening_by_weekday=dict(opening_by_weekday),
+            advisors=list(
+                Advisor.objects.for_dealership(dealership)
+                .filter(is_active=True)
+                .order_by("id")
+                .values_list("id", "name", "max_customers_per_day", "max_online_per_day")
+            ),
+            advisor_hours=_weekly_hours(
+                AdvisorShift.objects.for_dealership(dealership)
+                .filter(advisor__is_active=True)
+                .values_list("advisor_id", "weekday", "starts", "ends")
+            ),
+            technicians=list(
+                Technician.objects.for_dealership(dealership)
+                .filter(is_active=True)
+                .values_list("id", "skills")
+            ),
+            technician_hours=_weekly_hours(
+                TechnicianShift.objects.for_dealership(dealership)
+                .filter(technician__is_active=True)
+                .values_list("technician_id", "weekday", "starts", "ends")
+            ),
+        )
+        if len(_WEEKLY) >= _WEEKLY_MAX_ENTRIES:
+            _WEEKLY.clear()
+        _WEEKLY[key] = weekly
+    return weekly
+
+
 def capacity_load(
     *,
     dealership: Dealership,
@@ -76,10 +138,10 @@ def capacity_load(
     holder: str | None = None,
     now: datetime | None = None,
 ) -> Snapshot:
-    """The capacity of the local days start..end (inclusive) in twelve queries, however many
-    appointments there are: hours, closures, advisors and technicians with their shifts and
-    absences, the booked receptions, the times held for online customers, and the booked
-    labour summed by day and skill.
+    """The capacity of the local days start..end (inclusive) in seven queries, however many
+    appointments there are, once the weekly capacity is in memory (thirteen the first time):
+    its version, closures, absences, the booked receptions, the times held for online
+    customers, and the booked labour summed by day and skill.
 
     `excluding` leaves one appointment out: the one being moved does not block its new time;
     `holder` leaves that customer's own hold out.
@@ -87,12 +149,10 @@ def capacity_load(
     instances (and parsing their timestamps) was most of the loader's time (bench/availability.py).
     """
     tz = dealership.tz
-    policy = engine_policy(workshop_policy_get(dealership=dealership))
-    opening_by_weekday: dict[int, list[tuple[time, time]]] = defaultdict(list)
-    for weekday, opens, closes in OpeningHours.objects.for_dealership(dealership).values_list(
-        "weekday", "opens", "closes"
-    ):
-        opening_by_weekday[weekday].append((opens, closes))
+    weekly = _weekly_capacity(dealership)
+    policy, opening_by_weekday = weekly.policy, weekly.opening_by_weekday
+    advisors, advisor_hours = weekly.advisors, weekly.advisor_hours
+    technicians, technician_hours = weekly.technicians, weekly.technician_hours
     closed_days = _days_covered(
         Closure.objects.for_dealership(dealership)
         .filter(start_date__lte=end, end_date__gte=start)
@@ -100,26 +160,7 @@ def capacity_load(
         start,
         end,
     )
-    advisors = list(
-        Advisor.objects.for_dealership(dealership)
-        .filter(is_active=True)
-        .order_by("id")
-        .values_list("id", "name", "max_customers_per_day", "max_online_per_day")
-    )
-    advisor_hours = _weekly_hours(
-        AdvisorShift.objects.for_dealership(dealership)
-        .filter(advisor__is_active=True)
-        .values_list("advisor_id", "weekday", "starts", "ends")
-    )
     advisor_absent = _absences(AdvisorAbsence.objects.for_dealership(dealership), "advisor_id", start, end)
-    technicians = list(
-        Technician.objects.for_dealership(dealership).filter(is_active=True).values_list("id", "skills")
-    )
-    technician_hours = _weekly_hours(
-        TechnicianShift.objects.for_dealership(dealership)
-        .filter(technician__is_active=True)
-        .values_list("technician_id", "weekday", "starts", "ends")
-    )
     technician_absent = _absences(
         TechnicianAbsence.objects.for_dealership(dealership), "technician_id", start, end
     )
@@ -253,7 +294,7 @@ def _absences(queryset, owner_field: str, start: date, end: date) -> dict[int, s
 
 def availability_offer(*, dealership: Dealership, request: SlotRequest, now: datetime) -> DoubleOffer:
     """The double offer for the request (R4): a week looked at first, then three, then the
-    whole horizon, until the offer is complete. Each look is one loader call (12 queries)."""
+    whole horizon, until the offer is complete. Each look is one loader call (7 queries)."""
     today = now.astimezone(dealership.tz).date()
     horizon = workshop_policy_get(dealership=dealership).booking_horizon_days
     looks = sorted({min(days, horizon) for days in (*FIRST_LOOKS, horizon)})

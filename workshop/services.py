@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from dealerships.models import Dealership
-from dealerships.services import OpeningInterval, opening_intervals_validate
+from dealerships.services import OpeningInterval, capacity_changed, opening_intervals_validate
 from workshop.models import (
     Advisor,
     AdvisorAbsence,
@@ -75,6 +75,7 @@ def advisor_save(
         AdvisorShift(dealership=dealership, advisor=advisor, weekday=i.weekday, starts=i.opens, ends=i.closes)
         for i in hours
     )
+    capacity_changed(dealership_id=dealership.id)  # bulk_create sends no signal
     return advisor
 
 
@@ -98,6 +99,7 @@ def technician_save(
         )
         for i in hours
     )
+    capacity_changed(dealership_id=dealership.id)  # bulk_create sends no signal
     return technician
 
 

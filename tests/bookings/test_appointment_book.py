@@ -14,6 +14,7 @@ from tests.workshop.snapshots import at
 from workshop.availability import JobLine, SlotRequest
 from workshop.models import Skill, WorkshopPolicy
 from workshop.selectors import RequestedJob, availability_offer, slot_request_build
+from workshop.services import workshop_policy_save
 
 MONDAY = date(2026, 11, 23)
 TUESDAY = MONDAY + timedelta(days=1)
@@ -124,7 +125,7 @@ def test_r4_3_a_normal_booking_cannot_take_the_kept_free_quarter_but_a_comeback_
     from workshop.availability import Policy, kept_free_quarters
     from workshop.selectors import capacity_load
 
-    WorkshopPolicy.objects.filter(dealership=milano).update(kept_free_minutes_per_hour=15)
+    workshop_policy_save(dealership=milano, kept_free_minutes_per_hour=15)
     advisor_day = capacity_load(dealership=milano, start=TUESDAY, end=TUESDAY).days[0].advisors[0]
     on_the_grid = [
         q

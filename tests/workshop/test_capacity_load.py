@@ -5,16 +5,18 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from bookings.models import AppointmentStatus, Channel
+from dealerships.services import OpeningInterval, opening_hours_replace
 from tests.factories.dealerships import ClosureFactory
 from tests.factories.workshop import AdvisorFactory, TechnicianFactory, appointment_book_directly
 from tests.workshop.snapshots import at
 from workshop.availability import JobLine, Reason, SlotRequest, offer_slots
-from workshop.models import AdvisorAbsence, Skill, TechnicianAbsence, WorkshopPolicy
+from workshop.models import Advisor, AdvisorAbsence, Skill, TechnicianAbsence, WorkshopPolicy
 from workshop.selectors import availability_offer, capacity_load
 
 MONDAY = date(2026, 11, 23)
 TUESDAY = MONDAY + timedelta(days=1)
-LOADER_QUERIES = 12
+LOADER_QUERIES = 7  # with the weekly capacity in memory
+WEEKLY_CAPACITY_QUERIES = 6  # policy, hours, advisors and technicians with their shifts
 
 
 @pytest.fixture
@@ -30,6 +32,8 @@ def test_r4_2_the_loader_runs_the_same_queries_for_one_or_many_appointments(
     milano, workshop, django_assert_num_queries
 ):
     appointment_book_directly(workshop["giulia"], at(TUESDAY, "08:00"))
+    with django_assert_num_queries(LOADER_QUERIES + WEEKLY_CAPACITY_QUERIES):
+        capacity_load(dealership=milano, start=MONDAY, end=MONDAY + timedelta(days=13))
     with django_assert_num_queries(LOADER_QUERIES):
         capacity_load(dealership=milano, start=MONDAY, end=MONDAY + timedelta(days=13))
     for day in range(1, 4):  # Wednesday to Friday
@@ -111,3 +115,49 @@ def test_r4_1_when_two_weeks_are_full_the_whole_horizon_is_searched(milano, work
     first = offer.proposals[0]
     assert first.day == MONDAY + timedelta(days=21)
     assert Reason.EARLIEST in first.reasons
+
+
+def test_r4_2_a_change_of_capacity_is_seen_by_the_next_load(milano, workshop, admin_client):
+    from workshop.services import advisor_save
+
+    before = capacity_load(dealership=milano, start=TUESDAY, end=TUESDAY).days[0]
+    assert {a.name: a.max_customers for a in before.advisors} == {"Giulia": 8, "Marco": 2}
+    # Through the service, with the shifts bulk-created...
+    advisor_save(
+        dealership=milano,
+        advisor=workshop["marco"],
+        hours=[OpeningInterval(weekday=TUESDAY.weekday(), opens=time(9, 0), closes=time(12, 0))],
+        name="Marco",
+        max_customers_per_day=5,
+        max_online_per_day=1,
+        is_active=True,
+    )
+    after = capacity_load(dealership=milano, start=TUESDAY, end=TUESDAY).days[0]
+    marco = next(a for a in after.advisors if a.name == "Marco")
+    assert marco.max_customers == 5
+    assert [s.start for s in marco.shifts] == [at(TUESDAY, "09:00")]
+    # ...through the admin...
+    admin_client.post(
+        f"/admin/workshop/advisor/{workshop['giulia'].id}/change/",
+        {
+            "name": "Giulia",
+            "max_customers_per_day": "3",
+            "max_online_per_day": "1",
+            "is_active": "on",
+            "dealership": milano.id,
+            "shifts-TOTAL_FORMS": "0",
+            "shifts-INITIAL_FORMS": "0",
+            "absences-TOTAL_FORMS": "0",
+            "absences-INITIAL_FORMS": "0",
+        },
+    )
+    assert Advisor.objects.get(id=workshop["giulia"].id).max_customers_per_day == 3
+    again = capacity_load(dealership=milano, start=TUESDAY, end=TUESDAY).days[0]
+    assert {a.name: a.max_customers for a in again.advisors}["Giulia"] == 3
+    # ...and the opening hours.
+    opening_hours_replace(
+        dealership=milano,
+        intervals=[OpeningInterval(weekday=TUESDAY.weekday(), opens=time(10, 0), closes=time(12, 0))],
+    )
+    hours = capacity_load(dealership=milano, start=TUESDAY, end=TUESDAY).days[0].opening
+    assert [(i.start, i.end) for i in hours] == [(at(TUESDAY, "10:00"), at(TUESDAY, "12:00"))]
