@@ -144,8 +144,10 @@ def _rebuild_search_indexes() -> None:
     with connection.cursor() as cursor:
         for statement in _search_index_migration().POSTGRES_FORWARD:
             cursor.execute(statement.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
-        cursor.execute("ANALYZE customers_customer")
-        cursor.execute("ANALYZE customers_vehicle")
+        # A table in service has been vacuumed by autovacuum: index-only scans need the
+        # visibility map a fresh COPY does not have yet.
+        cursor.execute("VACUUM ANALYZE customers_customer")
+        cursor.execute("VACUUM ANALYZE customers_vehicle")
 
 
 def _delete_tenant_rows(dealership) -> None:
