@@ -206,7 +206,7 @@ class AppointmentListApi(AppointmentApiBase):
             extra_minutes=data.get("extra_minutes"),
             extra_skill=data["extra_skill"],
             extra_description=data["extra_description"],
-            vehicle=vehicle.id if data["open_campaigns"] else None,
+            vehicle=vehicle if data["open_campaigns"] else None,
             urgent=data["urgent"],
             comeback=data["comeback"],
             channel=data["channel"],

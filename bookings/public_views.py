@@ -193,7 +193,7 @@ def self_booking_times(request: HttpRequest, dealership: Dealership) -> HttpResp
             dealership=dealership,
             now=now,
             jobs=form.cleaned_data["jobs"],
-            vehicle=vehicle.id,
+            vehicle=vehicle,
             channel=Channel.WEB,
             wished_date=form.cleaned_data["wished_date"],
             alternatives=2,
@@ -270,7 +270,7 @@ def self_booking_confirm(request: HttpRequest, dealership: Dealership) -> HttpRe
         now = timezone.now()
         try:
             work = workshop_selectors.slot_request_build(
-                dealership=dealership, now=now, jobs=state["jobs"], vehicle=vehicle.id, channel=Channel.WEB
+                dealership=dealership, now=now, jobs=state["jobs"], vehicle=vehicle, channel=Channel.WEB
             )
             appointment = services.appointment_book(
                 dealership=dealership,

@@ -145,8 +145,9 @@ def _write_capacity(appointment: Appointment, proposal: Proposal) -> None:
     )
     is_new = appointment.pk is None
     try:
-        with transaction.atomic():  # a savepoint: the exclusion constraint may still say no
-            appointment.save()
+        # No savepoint of its own: if the exclusion constraint says no, SlotTaken leaves the
+        # booking's transaction, which is rolled back whole.
+        appointment.save()
     except IntegrityError as error:
         if "appointment_advisor_no_overlap" in str(error):
             raise SlotTaken from error

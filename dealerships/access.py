@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 
 from dealerships.models import Dealership, GroupMembership, Membership, Role, User
@@ -103,14 +104,23 @@ def dealership_access_for(*, user: User | AnonymousUser, slug: str) -> StaffAcce
     """Return the user's access to the dealership named by slug, or raise Http404 (R1.2)."""
     if not user.is_authenticated:
         raise Http404
-    dealership = Dealership.objects.filter(slug=slug, is_active=True).first()
+    # One query for the dealership and whether the user manages its group; one for the roles.
+    dealership = (
+        Dealership.objects.filter(slug=slug, is_active=True)
+        .annotate(
+            caller_manages_group=Exists(
+                GroupMembership.objects.filter(user=user, dealer_group_id=OuterRef("group_id"))
+            )
+        )
+        .first()
+    )
     if dealership is None:
         raise Http404
     roles = frozenset(
         Role(role)
         for role in Membership.objects.filter(user=user, dealership=dealership).values_list("role", flat=True)
     )
-    is_group_manager = GroupMembership.objects.filter(user=user, dealer_group_id=dealership.group_id).exists()
+    is_group_manager = dealership.caller_manages_group
     if not roles and not is_group_manager and not user.is_superuser:
         raise Http404
     return StaffAccess(

@@ -365,7 +365,7 @@ def slot_request_build(
     extra_minutes: int | None = None,
     extra_skill: str = Skill.MAINTENANCE,
     extra_description: str = "",
-    vehicle: int | None = None,
+    vehicle: int | Vehicle | None = None,
     urgent: bool = False,
     comeback: bool = False,
     channel: str = Channel.PHONE,
@@ -403,7 +403,10 @@ def slot_request_build(
         )
     found = None
     if vehicle is not None:
-        found = customer_selectors.vehicle_get(dealership=dealership, vehicle_id=vehicle)
+        if isinstance(vehicle, Vehicle):  # already fetched by the caller, for this dealership
+            found = vehicle if vehicle.dealership_id == dealership.id else None
+        else:
+            found = customer_selectors.vehicle_get(dealership=dealership, vehicle_id=vehicle)
         if found is None:
             errors["vehicle"] = _("There is no such vehicle at this dealership.")
         else:
