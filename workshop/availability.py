@@ -441,6 +441,7 @@ def kept_free_quarters(advisor: AdvisorDay, policy: Policy, tz: ZoneInfo) -> tup
 class LabourPlan:
     starts: datetime
     ends: datetime
+    open_until: datetime  # the end of the opening interval the work ends in
     pieces: tuple[tuple[date, str, int], ...]  # (work day, skill, minutes)
 
 
@@ -467,7 +468,7 @@ def _labour_walk(days: Sequence[CapacityDay], jobs: Sequence[JobLine], start: da
                 else:
                     remaining[0] = (skill, minutes - used)
             if not remaining:
-                return LabourPlan(starts=start, ends=cursor, pieces=_merge(pieces))
+                return LabourPlan(starts=start, ends=cursor, open_until=opening.end, pieces=_merge(pieces))
     return None
 
 
@@ -540,20 +541,21 @@ def _proposal(
         drop_off=reception.start,
         reception_end=reception.end,
         work_starts=labour.starts,
-        promised_return=_promised_return(labour.ends, policy, tz),
+        promised_return=_promised_return(labour, policy, tz),
         period=period,
         reasons=tuple(reasons),
         labour_by_day=labour.pieces,
     )
 
 
-def _promised_return(work_ends: datetime, policy: Policy, tz: ZoneInfo) -> datetime:
-    """R4.7: the hand-over time promised at booking: the end of the work, on the slot grid."""
-    local = work_ends.astimezone(tz)
+def _promised_return(labour: LabourPlan, policy: Policy, tz: ZoneInfo) -> datetime:
+    """R4.7: the hand-over time promised at booking: the end of the work, on the slot grid, but
+    never after the reception closes (hours that end off the grid, such as 18:10)."""
+    local = labour.ends.astimezone(tz)
     past_grid = (local.hour * 60 + local.minute) % policy.slot_minutes
     if past_grid == 0:
-        return work_ends
-    return work_ends + (policy.slot_minutes - past_grid) * MINUTE
+        return labour.ends
+    return min(labour.ends + (policy.slot_minutes - past_grid) * MINUTE, labour.open_until)
 
 
 def _instant(day: date, wall: time, tz: ZoneInfo) -> datetime | None:

@@ -236,6 +236,15 @@ def test_r4_7_the_return_time_is_planned_from_the_labour():
     assert first.promised_return == at(TUESDAY, "10:00")
 
 
+def test_r4_7_the_return_is_never_promised_after_closing():
+    tuesday = capacity_day(TUESDAY, hours=(("08:00", "12:30"), ("14:00", "18:10")))
+    late = SlotRequest(jobs=service(minutes=110), windows=(span(TUESDAY, "16:00", "16:15"),))
+    first = offer_slots(week(MONDAY, special={TUESDAY: tuesday}), late, now=NOW).proposals[0]
+    assert local(first) == (TUESDAY, "16:00")
+    # Work 16:15-18:05; the slot grid would say 18:30, but the reception closes at 18:10.
+    assert first.promised_return == at(TUESDAY, "18:10")
+
+
 def test_r4_7_work_pauses_over_the_lunch_break():
     offer = offer_slots(week(MONDAY), SlotRequest(jobs=service(minutes=300)), now=NOW)
     first = offer.proposals[0]
