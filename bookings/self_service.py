@@ -19,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from phonenumber_field.phonenumber import PhoneNumber
 
-from bookings.models import AccessCode, Appointment, FunnelEvent
+from bookings.models import AccessCode, Appointment, FunnelEvent, SlotHold
 from customers.identifiers import normalize_plate
 from customers.models import Vehicle
 from dealerships.models import Dealership
@@ -169,3 +169,18 @@ def confirmation_email_send(*, appointment: Appointment, manage_url: str) -> Non
     message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [customer.email])
     message.attach("appointment.ics", calendar.to_ical(), "text/calendar")
     message.send()
+
+
+def expired_rows_purge(*, now: datetime, batch: int = 5000) -> int:
+    """Delete holds that have expired and one-time codes older than a day, in bounded batches.
+
+    Across all dealerships on purpose: expired rows belong to nobody any more.
+    """
+    deleted = 0
+    for queryset in (
+        SlotHold.objects.filter(expires_at__lte=now),
+        AccessCode.objects.filter(expires_at__lte=now - timedelta(days=1)),
+    ):
+        ids = list(queryset.values_list("id", flat=True)[:batch])
+        deleted += queryset.model.objects.filter(id__in=ids).delete()[0]
+    return deleted

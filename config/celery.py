@@ -16,4 +16,5 @@ app.conf.imports = ("config.tasks",)
 # scanners themselves arrive with the issues that need them (notifications, follow-ups).
 app.conf.beat_schedule = {
     "heartbeat": {"task": "config.tasks.heartbeat", "schedule": 60.0},
+    "expired-holds-and-codes": {"task": "bookings.tasks.expired_rows_purge", "schedule": 600.0},
 }

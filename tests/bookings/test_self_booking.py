@@ -220,3 +220,19 @@ def test_a_forged_choice_is_refused(client, shop):
         )
         assert page.status_code in (200, 409)
     assert not SlotHold.objects.exists()
+
+
+def test_expired_holds_and_old_codes_are_purged_by_the_periodic_task(client, shop, clock):
+    from bookings.models import AccessCode
+    from bookings.tasks import expired_rows_purge_task
+
+    _signed_in(client)
+    _hold_first_time(client)
+    assert expired_rows_purge_task() == 0  # nothing has expired yet
+    clock.shift(timedelta(minutes=6))
+    assert expired_rows_purge_task() == 1  # the hold
+    assert not SlotHold.objects.exists()
+    assert AccessCode.objects.count() == 1
+    clock.shift(timedelta(days=1, minutes=5))
+    assert expired_rows_purge_task() == 1  # the used code, a day after it expired
+    assert not AccessCode.objects.exists()
