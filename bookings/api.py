@@ -20,7 +20,6 @@ from config.errors import SlotTaken
 from customers import selectors as customer_selectors
 from dealerships.access import Capability
 from dealerships.scoping import DealershipApiMixin
-from workshop import availability
 from workshop import selectors as workshop_selectors
 from workshop.api import proposal_data
 from workshop.models import Skill
@@ -254,11 +253,8 @@ class AppointmentListApi(AppointmentApiBase):
 
 def _with_next_proposals(taken: SlotTaken, dealership, slot_request, now) -> SlotTaken:
     """R4.4 at the moment of losing a race: the next free times, so the caller can offer them."""
-    try:
-        offer = workshop_selectors.availability_offer(dealership=dealership, request=slot_request, now=now)
-        proposals = [proposal_data(p) for p in offer.proposals]
-    except availability.NoCapacity:
-        proposals = []
+    offer = workshop_selectors.availability_offer(dealership=dealership, request=slot_request, now=now)
+    proposals = [proposal_data(p) for p in offer.proposals]
     for proposal in proposals:  # JSON-ready: the error handler does not run serializers
         for key in ("day", "drop_off", "reception_ends", "work_starts", "promised_return"):
             proposal[key] = proposal[key].isoformat()

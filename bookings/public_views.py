@@ -22,7 +22,6 @@ from config.errors import IllegalTransition, SlotTaken
 from customers.models import Customer, Vehicle
 from dealerships.models import Dealership
 from dealerships.scoping import public_view
-from workshop import availability
 from workshop import selectors as workshop_selectors
 from workshop.models import JobKind
 
@@ -227,12 +226,9 @@ def self_booking_times(request: HttpRequest, dealership: Dealership) -> HttpResp
                         dealership=dealership, session=session, step=FunnelEvent.Step.TIME, now=now
                     )
                     return redirect("self_booking_confirm", dealership_slug=dealership.slug)
-        try:
-            offer = workshop_selectors.availability_offer(
-                dealership=dealership, request=work.slot_request, now=now
-            )
-        except availability.NoCapacity:
-            offer = availability.DoubleOffer(proposals=())
+        offer = workshop_selectors.availability_offer(
+            dealership=dealership, request=work.slot_request, now=now
+        )
     return render(
         request,
         "bookings/self_times.html",
@@ -364,12 +360,9 @@ def self_booking_manage(request: HttpRequest, dealership: Dealership, token: str
             alternatives=4,
             wished_date=_date_or_none(request.GET.get("wished_date"), now, dealership),
         )
-        try:
-            offer = workshop_selectors.availability_offer(
-                dealership=dealership, request=work.slot_request, now=now
-            )
-        except availability.NoCapacity:
-            offer = availability.DoubleOffer(proposals=())
+        offer = workshop_selectors.availability_offer(
+            dealership=dealership, request=work.slot_request, now=now
+        )
     return render(
         request,
         "bookings/self_manage.html",

@@ -22,7 +22,6 @@ from config.errors import SlotTaken
 from customers import selectors as customer_selectors
 from dealerships.access import Capability, StaffAccess
 from dealerships.scoping import staff_view
-from workshop import availability
 from workshop import selectors as workshop_selectors
 
 
@@ -78,7 +77,9 @@ def phone_booking(request: HttpRequest, access: StaffAccess) -> HttpResponse:
             mobility_needed=form.cleaned_data["mobility"] != "none",
         )
         if work is not None:
-            offer = _offer(dealership, work, now, more=form.cleaned_data["more"])
+            offer = workshop_selectors.availability_offer(
+                dealership=dealership, request=work.slot_request, now=now
+            )
     if request.method == "POST" and work is not None:
         choice = ProposalChoiceForm(request.POST)
         if choice.is_valid():
@@ -105,7 +106,10 @@ def phone_booking(request: HttpRequest, access: StaffAccess) -> HttpResponse:
                 )
             except SlotTaken:
                 messages.error(request, _("That time was just taken. Here are the next free times."))
-                offer = _offer(dealership, work, timezone.now(), more=True)
+                more_times = replace(work.slot_request, alternatives=max(work.slot_request.alternatives, 4))
+                offer = workshop_selectors.availability_offer(
+                    dealership=dealership, request=more_times, now=timezone.now()
+                )
             else:
                 return redirect(
                     "appointment_booked", dealership_slug=dealership.slug, appointment_id=appointment.id
@@ -141,18 +145,6 @@ def phone_booking(request: HttpRequest, access: StaffAccess) -> HttpResponse:
         },
         status=400 if request.method == "POST" else 200,
     )
-
-
-def _offer(dealership, work, now, *, more: bool):
-    request = work.slot_request if not more else _with_alternatives(work.slot_request)
-    try:
-        return workshop_selectors.availability_offer(dealership=dealership, request=request, now=now)
-    except availability.NoCapacity:
-        return availability.DoubleOffer(proposals=())
-
-
-def _with_alternatives(slot_request):
-    return replace(slot_request, alternatives=max(slot_request.alternatives, 4))
 
 
 def _more_url(data) -> str:

@@ -140,12 +140,8 @@ class AvailabilityApi(WorkshopApiBase):
         slot_request = selectors.slot_request_build(
             dealership=self.dealership, now=now, **query.validated_data
         ).slot_request
-        try:
-            offer = selectors.availability_offer(dealership=self.dealership, request=slot_request, now=now)
-        except availability.NoCapacity:
-            proposals = []
-        else:
-            proposals = list(offer.proposals)
+        offer = selectors.availability_offer(dealership=self.dealership, request=slot_request, now=now)
+        proposals = list(offer.proposals)
         quiet = next((i for i, p in enumerate(proposals[:2]) if p.period is availability.Period.QUIET), None)
         busy = next((i for i, p in enumerate(proposals[:2]) if p.period is availability.Period.BUSY), None)
         data = {

@@ -293,8 +293,9 @@ def _absences(queryset, owner_field: str, start: date, end: date) -> dict[int, s
 
 
 def availability_offer(*, dealership: Dealership, request: SlotRequest, now: datetime) -> DoubleOffer:
-    """The double offer for the request (R4): a week looked at first, then three, then the
-    whole horizon, until the offer is complete. Each look is one loader call (7 queries)."""
+    """The double offer for the request (R4): nine days looked at first, then three weeks, then
+    the whole horizon, until the offer is complete. Each look is one loader call (7 queries).
+    An offer without proposals when nothing in the horizon fits."""
     today = now.astimezone(dealership.tz).date()
     horizon = workshop_policy_get(dealership=dealership).booking_horizon_days
     looks = sorted({min(days, horizon) for days in (*FIRST_LOOKS, horizon)})
@@ -308,9 +309,7 @@ def availability_offer(*, dealership: Dealership, request: SlotRequest, now: dat
             continue
         if _offer_complete(offer, request, last_day):
             return offer
-    if offer is None:
-        raise availability.NoCapacity
-    return offer
+    return offer or DoubleOffer(proposals=())
 
 
 def _offer_complete(offer: DoubleOffer, request: SlotRequest, last_day: date) -> bool:
