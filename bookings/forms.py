@@ -6,6 +6,7 @@ from datetime import datetime
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from bookings.models import AppointmentKind
 from workshop.models import Skill
@@ -113,3 +114,35 @@ def requested_work_for(form: forms.Form, **arguments):
         for field, messages in problem.message_dict.items():
             form.add_error(field if field in form.fields else None, messages)
         return None
+
+
+class CodeForm(forms.Form):
+    code = forms.RegexField(
+        label=pgettext_lazy("one-time code", "Code"),
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": _("The code has six digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+
+class ServicesForm(forms.Form):
+    jobs = forms.MultipleChoiceField(label=_("What should we do?"), widget=forms.CheckboxSelectMultiple)
+    wished_date = forms.DateField(
+        label=_("a day that suits you"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    mobility = forms.ChoiceField(
+        label=_("While your car is with us"),
+        choices=MOBILITY_OPTIONS,
+        initial="none",
+        widget=forms.RadioSelect,
+    )
+    advisor = forms.TypedChoiceField(
+        label=_("Your service advisor"), coerce=int, empty_value=None, required=False
+    )
+
+    def __init__(self, *args, jobs=(), advisors=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["jobs"].choices = [(job.code, job.name) for job in jobs]
+        self.fields["advisor"].choices = [("", _("No preference")), *((a.id, a.name) for a in advisors)]

@@ -4,7 +4,6 @@ to see, move or cancel. Every rule is checked again on the server at each step."
 
 from datetime import date, timedelta
 
-from django import forms
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,11 +11,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings import selectors, self_service, services
-from bookings.forms import MOBILITY_OPTIONS, IdentifyForm, ProposalChoiceForm, requested_work_for
+from bookings.forms import CodeForm, IdentifyForm, ProposalChoiceForm, ServicesForm, requested_work_for
 from bookings.models import AppointmentStatus, Channel, FunnelEvent, SlotHold
 from config.errors import IllegalTransition, SlotTaken
 from customers.models import Customer, Vehicle
@@ -28,40 +26,6 @@ from workshop.models import JobKind
 SESSION = "self_booking"
 CODE_REQUESTS_PER_QUARTER_HOUR = 5
 ONLINE_KINDS = (JobKind.MAINTENANCE, JobKind.TYRES, JobKind.DIAGNOSIS, JobKind.REPAIR)
-
-
-class CodeForm(forms.Form):
-    code = forms.RegexField(
-        label=pgettext_lazy("one-time code", "Code"),
-        regex=r"^\s*\d{6}\s*$",
-        error_messages={"invalid": gettext_lazy("The code has six digits.")},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
-    )
-
-
-class ServicesForm(forms.Form):
-    jobs = forms.MultipleChoiceField(
-        label=gettext_lazy("What should we do?"), widget=forms.CheckboxSelectMultiple
-    )
-    wished_date = forms.DateField(
-        label=gettext_lazy("a day that suits you"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    mobility = forms.ChoiceField(
-        label=gettext_lazy("While your car is with us"),
-        choices=MOBILITY_OPTIONS,
-        initial="none",
-        widget=forms.RadioSelect,
-    )
-    advisor = forms.TypedChoiceField(
-        label=gettext_lazy("Your service advisor"), coerce=int, empty_value=None, required=False
-    )
-
-    def __init__(self, *args, jobs=(), advisors=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["jobs"].choices = [(job.code, job.name) for job in jobs]
-        self.fields["advisor"].choices = [("", _("No preference")), *((a.id, a.name) for a in advisors)]
 
 
 def _session_key(request: HttpRequest) -> str:
