@@ -189,8 +189,11 @@ class AppointmentListApi(AppointmentApiBase):
         if data["capacity_override_reason"] and not self.access.can(Capability.MANAGE_CAPACITY):
             raise PermissionDenied(_("Only a workshop manager may book beyond an advisor's maximum."))
         dealership, now = self.dealership, timezone.now()
-        customer = customer_selectors.customer_get(dealership=dealership, customer_id=data["customer"])
         vehicle = customer_selectors.vehicle_get(dealership=dealership, vehicle_id=data["vehicle"])
+        if vehicle is not None and vehicle.customer_id == data["customer"]:
+            customer = vehicle.customer  # fetched with the vehicle
+        else:
+            customer = customer_selectors.customer_get(dealership=dealership, customer_id=data["customer"])
         errors = {}
         if customer is None:
             errors["customer"] = [_("There is no such customer at this dealership.")]
@@ -247,13 +250,16 @@ class AppointmentListApi(AppointmentApiBase):
                 action=book_it,
             )
         except SlotTaken as taken:
-            raise _with_next_proposals(taken, dealership, work.slot_request, now) from None
+            raise _with_next_proposals(taken, dealership, work.slot_request, now, data["drop_off"]) from None
         return Response(body, status=code)
 
 
-def _with_next_proposals(taken: SlotTaken, dealership, slot_request, now) -> SlotTaken:
-    """R4.4 at the moment of losing a race: the next free times, so the caller can offer them."""
-    offer = workshop_selectors.availability_offer(dealership=dealership, request=slot_request, now=now)
+def _with_next_proposals(taken: SlotTaken, dealership, slot_request, now, wanted) -> SlotTaken:
+    """R4.4 at the moment of losing a race: the next free times after the one wanted, so the
+    caller can offer them."""
+    offer = workshop_selectors.availability_offer(
+        dealership=dealership, request=slot_request, now=now, from_time=wanted
+    )
     proposals = [proposal_data(p) for p in offer.proposals]
     for proposal in proposals:  # JSON-ready: the error handler does not run serializers
         for key in ("day", "drop_off", "reception_ends", "work_starts", "promised_return"):

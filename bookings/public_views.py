@@ -149,7 +149,7 @@ def self_booking_times(request: HttpRequest, dealership: Dealership) -> HttpResp
         # The customer's usual advisor: the one of their last appointment.
         initial={"advisor": selectors.last_advisor_id(dealership=dealership, customer=customer)},
     )
-    offer, error, work = None, None, None
+    offer, error, work, taken_time = None, None, None, None
     if form.is_bound and form.is_valid():
         work = requested_work_for(
             form,
@@ -182,6 +182,7 @@ def self_booking_times(request: HttpRequest, dealership: Dealership) -> HttpResp
                     )
                 except SlotTaken:
                     error = _("Someone booked that time a moment ago. Please choose another.")
+                    taken_time = drop_off  # offer the nearest times after it
                 else:
                     state = _state(request, dealership)
                     state.update(jobs=form.cleaned_data["jobs"], mobility=form.cleaned_data["mobility"])
@@ -191,7 +192,7 @@ def self_booking_times(request: HttpRequest, dealership: Dealership) -> HttpResp
                     )
                     return redirect("self_booking_confirm", dealership_slug=dealership.slug)
         offer = workshop_selectors.availability_offer(
-            dealership=dealership, request=work.slot_request, now=now
+            dealership=dealership, request=work.slot_request, now=now, from_time=taken_time
         )
     return render(
         request,

@@ -48,24 +48,33 @@ def capacity_days_lock(*, dealership: Dealership, days: Sequence[date]) -> None:
 
     In date order, so two bookings that share days do not wait on each other in a circle; if a
     reschedule's days still cross another's, PostgreSQL breaks the deadlock and the loser is
-    told the time was taken.
+    told the time was taken. A day's lock row is created by the first booking on that day, so
+    the usual booking locks with one statement.
     """
     ordered = sorted(set(days))
     if not ordered:
         return
-    CapacityLock.objects.bulk_create(
-        [CapacityLock(dealership=dealership, day=day) for day in ordered], ignore_conflicts=True
-    )
     try:
-        list(
-            CapacityLock.objects.select_for_update()
-            .filter(dealership=dealership, day__in=ordered)
-            .order_by("day")
-        )
+        locked = _lock_rows(dealership, ordered)
+        if len(locked) < len(ordered):
+            CapacityLock.objects.bulk_create(
+                [CapacityLock(dealership=dealership, day=day) for day in ordered if day not in locked],
+                ignore_conflicts=True,
+            )
+            _lock_rows(dealership, ordered)
     except OperationalError as error:
         if "deadlock" in str(error):
             raise SlotTaken from error
         raise
+
+
+def _lock_rows(dealership: Dealership, ordered: list[date]) -> set[date]:
+    return set(
+        CapacityLock.objects.select_for_update()
+        .filter(dealership=dealership, day__in=ordered)
+        .order_by("day")
+        .values_list("day", flat=True)
+    )
 
 
 def _confirm(

@@ -108,7 +108,7 @@ def phone_booking(request: HttpRequest, access: StaffAccess) -> HttpResponse:
                 messages.error(request, _("That time was just taken. Here are the next free times."))
                 more_times = replace(work.slot_request, alternatives=max(work.slot_request.alternatives, 4))
                 offer = workshop_selectors.availability_offer(
-                    dealership=dealership, request=more_times, now=timezone.now()
+                    dealership=dealership, request=more_times, now=timezone.now(), from_time=drop_off
                 )
             else:
                 return redirect(

@@ -180,11 +180,14 @@ class NoCapacity(Exception):
     """Nothing in the snapshot fits the request."""
 
 
-def offer_slots(snapshot: Snapshot, request: SlotRequest, *, now: datetime) -> DoubleOffer:
+def offer_slots(
+    snapshot: Snapshot, request: SlotRequest, *, now: datetime, not_before: datetime | None = None
+) -> DoubleOffer:
     """Return the double offer and the alternatives for the request (R4.1-R4.8, R2.3, R3.1).
 
     The first proposal is the earliest that fits (R4.1); the second is the earliest of the
     other period, quiet or busy, within a week of the first, else the next time (R4.4).
+    With `not_before`, the same offer from that time on: the next times after one just taken.
     """
     if request.labour_minutes <= 0:
         raise ValueError("a request needs labour")
@@ -194,21 +197,28 @@ def offer_slots(snapshot: Snapshot, request: SlotRequest, *, now: datetime) -> D
     if request.comeback:
         deadline = now + snapshot.policy.comeback_window
         # R2.3: within the window on ordinary time first, then on kept-free time if needed.
-        found = _collect(_candidates(snapshot, request, now=now, until=deadline), request.alternatives)
+        found = _collect(
+            _candidates(snapshot, request, now=now, not_before=not_before, until=deadline),
+            request.alternatives,
+        )
         if not found:
-            kept = _candidates(snapshot, request, now=now, until=deadline, kept_free_until=deadline)
+            kept = _candidates(
+                snapshot, request, now=now, not_before=not_before, until=deadline, kept_free_until=deadline
+            )
             found = _collect(kept, request.alternatives)
         found = [_with_reason(p, Reason.COMEBACK_WITHIN_WINDOW) for p in found]
         if len(found) < 2 + request.alternatives:
+            after_window = max(deadline, not_before) if not_before is not None else deadline
             later = _collect(
-                _candidates(snapshot, request, now=now, not_before=deadline), request.alternatives
+                _candidates(snapshot, request, now=now, not_before=after_window), request.alternatives
             )
             found += [_with_reason(p, Reason.COMEBACK_WINDOW_MISSED) for p in later]
     else:
         # R4.6: urgent work may take today's kept-free time, and only today's.
         kept_free_until = end_of_today if request.urgent else None
         found = _collect(
-            _candidates(snapshot, request, now=now, kept_free_until=kept_free_until), request.alternatives
+            _candidates(snapshot, request, now=now, not_before=not_before, kept_free_until=kept_free_until),
+            request.alternatives,
         )
     if not found:
         raise NoCapacity

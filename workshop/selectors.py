@@ -68,65 +68,87 @@ def engine_policy(policy: WorkshopPolicy) -> Policy:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class WeeklyCapacity:
-    """The part of the capacity that changes only when a manager edits it: policy, hours,
-    advisors and technicians with their weekly shifts."""
+class CapacitySettings:
+    """What a manager sets and a booking only reads: the policy, opening hours, closures,
+    advisors and technicians with their weekly shifts and absences, and the job catalogue."""
 
     policy: Policy
+    booking_horizon_days: int
     opening_by_weekday: dict[int, list[tuple[time, time]]]
+    closures: list[tuple[date, date]]
     advisors: list[tuple[int, str, int, int]]
     advisor_hours: dict[int, dict[int, list[tuple[time, time]]]]
+    advisor_absences: dict[int, list[tuple[date, date]]]
     technicians: list[tuple[int, list[str]]]
     technician_hours: dict[int, dict[int, list[tuple[time, time]]]]
+    technician_absences: dict[int, list[tuple[date, date]]]
+    active_jobs_by_code: dict[str, Job]
 
 
-# Per process: (dealership id, capacity version) -> WeeklyCapacity. Any change gives the
-# dealership a new version (workshop/signals.py and the services that bulk-create shifts), and
-# the version is read from the database on every load, so a stale copy is never used.
-_WEEKLY: dict[tuple[int, object], WeeklyCapacity] = {}
-_WEEKLY_MAX_ENTRIES = 512
+# Per process: (dealership id, capacity version) -> CapacitySettings. Any change to one of
+# these rows gives the dealership a new version (workshop/signals.py, and the services that
+# bulk-create), and the version is read from the database on every call, so a stale copy is
+# never used. A booking thus reads two rows of settings instead of eleven tables.
+_SETTINGS: dict[tuple[int, object], CapacitySettings] = {}
+_SETTINGS_MAX_ENTRIES = 512
 
 
-def _weekly_capacity(dealership: Dealership) -> WeeklyCapacity:
-    """One query when the dealership's weekly capacity is already in memory, seven when not."""
+def capacity_settings(dealership: Dealership) -> CapacitySettings:
+    """One query when the dealership's settings are already in memory, eleven when not."""
     version = Dealership.objects.filter(pk=dealership.pk).values_list("capacity_version", flat=True).get()
     key = (dealership.pk, version)
-    weekly = _WEEKLY.get(key)
-    if weekly is None:
-        opening_by_weekday: dict[int, list[tuple[time, time]]] = defaultdict(list)
-        for weekday, opens, closes in OpeningHours.objects.for_dealership(dealership).values_list(
-            "weekday", "opens", "closes"
-        ):
-            opening_by_weekday[weekday].append((opens, closes))
-        weekly = WeeklyCapacity(
-            policy=engine_policy(workshop_policy_get(dealership=dealership)),
-            opening_by_weekday=dict(opening_by_weekday),
-            advisors=list(
-                Advisor.objects.for_dealership(dealership)
-                .filter(is_active=True)
-                .order_by("id")
-                .values_list("id", "name", "max_customers_per_day", "max_online_per_day")
-            ),
-            advisor_hours=_weekly_hours(
-                AdvisorShift.objects.for_dealership(dealership)
-                .filter(advisor__is_active=True)
-                .values_list("advisor_id", "weekday", "starts", "ends")
-            ),
-            technicians=list(
-                Technician.objects.for_dealership(dealership)
-                .filter(is_active=True)
-                .values_list("id", "skills")
-            ),
-            technician_hours=_weekly_hours(
-                TechnicianShift.objects.for_dealership(dealership)
-                .filter(technician__is_active=True)
-                .values_list("technician_id", "weekday", "starts", "ends")
-            ),
-        )
-        if len(_WEEKLY) >= _WEEKLY_MAX_ENTRIES:
-            _WEEKLY.clear()
-        _WEEKLY[key] = weekly
-    return weekly
+    settings = _SETTINGS.get(key)
+    if settings is None:
+        settings = _capacity_settings_read(dealership)
+        if len(_SETTINGS) >= _SETTINGS_MAX_ENTRIES:
+            _SETTINGS.clear()
+        _SETTINGS[key] = settings
+    return settings
+
+
+def _capacity_settings_read(dealership: Dealership) -> CapacitySettings:
+    opening_by_weekday: dict[int, list[tuple[time, time]]] = defaultdict(list)
+    for weekday, opens, closes in OpeningHours.objects.for_dealership(dealership).values_list(
+        "weekday", "opens", "closes"
+    ):
+        opening_by_weekday[weekday].append((opens, closes))
+    policy = workshop_policy_get(dealership=dealership)
+    return CapacitySettings(
+        policy=engine_policy(policy),
+        booking_horizon_days=policy.booking_horizon_days,
+        opening_by_weekday=dict(opening_by_weekday),
+        closures=list(Closure.objects.for_dealership(dealership).values_list("start_date", "end_date")),
+        advisors=list(
+            Advisor.objects.for_dealership(dealership)
+            .filter(is_active=True)
+            .order_by("id")
+            .values_list("id", "name", "max_customers_per_day", "max_online_per_day")
+        ),
+        advisor_hours=_weekly_hours(
+            AdvisorShift.objects.for_dealership(dealership)
+            .filter(advisor__is_active=True)
+            .values_list("advisor_id", "weekday", "starts", "ends")
+        ),
+        advisor_absences=_date_ranges(
+            AdvisorAbsence.objects.for_dealership(dealership).values_list(
+                "advisor_id", "first_day", "last_day"
+            )
+        ),
+        technicians=list(
+            Technician.objects.for_dealership(dealership).filter(is_active=True).values_list("id", "skills")
+        ),
+        technician_hours=_weekly_hours(
+            TechnicianShift.objects.for_dealership(dealership)
+            .filter(technician__is_active=True)
+            .values_list("technician_id", "weekday", "starts", "ends")
+        ),
+        technician_absences=_date_ranges(
+            TechnicianAbsence.objects.for_dealership(dealership).values_list(
+                "technician_id", "first_day", "last_day"
+            )
+        ),
+        active_jobs_by_code={job.code: job for job in job_list(dealership=dealership)},
+    )
 
 
 def capacity_load(
@@ -138,10 +160,10 @@ def capacity_load(
     holder: str | None = None,
     now: datetime | None = None,
 ) -> Snapshot:
-    """The capacity of the local days start..end (inclusive) in seven queries, however many
-    appointments there are, once the weekly capacity is in memory (thirteen the first time):
-    its version, closures, absences, the booked receptions, the times held for online
-    customers, and the booked labour summed by day and skill.
+    """The capacity of the local days start..end (inclusive) in four queries, however many
+    appointments there are, once the dealership's settings are in memory: their version, the
+    booked receptions, the times held for online customers, and the booked labour summed by day
+    and skill.
 
     `excluding` leaves one appointment out: the one being moved does not block its new time;
     `holder` leaves that customer's own hold out.
@@ -149,21 +171,13 @@ def capacity_load(
     instances (and parsing their timestamps) was most of the loader's time (bench/availability.py).
     """
     tz = dealership.tz
-    weekly = _weekly_capacity(dealership)
-    policy, opening_by_weekday = weekly.policy, weekly.opening_by_weekday
-    advisors, advisor_hours = weekly.advisors, weekly.advisor_hours
-    technicians, technician_hours = weekly.technicians, weekly.technician_hours
-    closed_days = _days_covered(
-        Closure.objects.for_dealership(dealership)
-        .filter(start_date__lte=end, end_date__gte=start)
-        .values_list("start_date", "end_date"),
-        start,
-        end,
-    )
-    advisor_absent = _absences(AdvisorAbsence.objects.for_dealership(dealership), "advisor_id", start, end)
-    technician_absent = _absences(
-        TechnicianAbsence.objects.for_dealership(dealership), "technician_id", start, end
-    )
+    settings = capacity_settings(dealership)
+    policy, opening_by_weekday = settings.policy, settings.opening_by_weekday
+    advisors, advisor_hours = settings.advisors, settings.advisor_hours
+    technicians, technician_hours = settings.technicians, settings.technician_hours
+    closed_days = _days_covered(settings.closures, start, end)
+    advisor_absent = _absences(settings.advisor_absences, start, end)
+    technician_absent = _absences(settings.technician_absences, start, end)
     taken = (
         Appointment.objects.for_dealership(dealership)
         .filter(local_day__gte=start, local_day__lte=end)
@@ -283,28 +297,43 @@ def _days_covered(ranges, start: date, end: date) -> set[date]:
     return covered
 
 
-def _absences(queryset, owner_field: str, start: date, end: date) -> dict[int, set[date]]:
+def _date_ranges(rows) -> dict[int, list[tuple[date, date]]]:
+    """owner id -> [(first day, last day)], from (owner, first day, last day) rows."""
     by_owner: dict[int, list[tuple[date, date]]] = defaultdict(list)
-    for owner_id, first, last in queryset.filter(first_day__lte=end, last_day__gte=start).values_list(
-        owner_field, "first_day", "last_day"
-    ):
+    for owner_id, first, last in rows:
         by_owner[owner_id].append((first, last))
-    return {owner_id: _days_covered(ranges, start, end) for owner_id, ranges in by_owner.items()}
+    return dict(by_owner)
 
 
-def availability_offer(*, dealership: Dealership, request: SlotRequest, now: datetime) -> DoubleOffer:
+def _absences(
+    ranges_by_owner: dict[int, list[tuple[date, date]]], start: date, end: date
+) -> dict[int, set[date]]:
+    return {
+        owner_id: covered
+        for owner_id, ranges in ranges_by_owner.items()
+        if (covered := _days_covered(ranges, start, end))
+    }
+
+
+def availability_offer(
+    *, dealership: Dealership, request: SlotRequest, now: datetime, from_time: datetime | None = None
+) -> DoubleOffer:
     """The double offer for the request (R4): nine days looked at first, then three weeks, then
-    the whole horizon, until the offer is complete. Each look is one loader call (7 queries).
-    An offer without proposals when nothing in the horizon fits."""
+    the whole horizon, until the offer is complete. Each look is one loader call (4 queries).
+    `from_time` asks for the next times from then on (a time the caller wanted was just taken:
+    the customer hears the nearest ones, not next Monday's). An offer without proposals when
+    nothing in the horizon fits."""
     today = now.astimezone(dealership.tz).date()
-    horizon = workshop_policy_get(dealership=dealership).booking_horizon_days
-    looks = sorted({min(days, horizon) for days in (*FIRST_LOOKS, horizon)})
+    horizon_end = today + timedelta(days=capacity_settings(dealership).booking_horizon_days)
+    first_day = max(today, from_time.astimezone(dealership.tz).date()) if from_time else today
+    looks = sorted({min(first_day + timedelta(days=n), horizon_end) for n in FIRST_LOOKS} | {horizon_end})
     offer = None
-    for look in looks:
-        last_day = today + timedelta(days=look)
-        snapshot = capacity_load(dealership=dealership, start=today, end=last_day)
+    for last_day in looks:
+        if last_day < first_day:
+            break
+        snapshot = capacity_load(dealership=dealership, start=first_day, end=last_day)
         try:
-            offer = availability.offer_slots(snapshot, request, now=now)
+            offer = availability.offer_slots(snapshot, request, now=now, not_before=from_time)
         except availability.NoCapacity:
             continue
         if _offer_complete(offer, request, last_day):
@@ -382,11 +411,12 @@ def slot_request_build(
     the labour of all of them is the immobilisation the engine plans (R3.1).
     """
     today = now.astimezone(dealership.tz).date()
-    horizon_end = today + timedelta(days=workshop_policy_get(dealership=dealership).booking_horizon_days)
+    settings = capacity_settings(dealership)
+    horizon_end = today + timedelta(days=settings.booking_horizon_days)
     errors: dict[str, str] = {}
     requested: list[RequestedJob] = []
     if jobs:
-        catalogue = {job.code: job for job in job_list(dealership=dealership).filter(code__in=jobs)}
+        catalogue = settings.active_jobs_by_code
         unknown = [code for code in jobs if code not in catalogue]
         if unknown:
             errors["jobs"] = _("Unknown job: %(codes)s.") % {"codes": ", ".join(unknown)}
@@ -420,7 +450,7 @@ def slot_request_build(
                     dealership=dealership, vehicle=found, today=today
                 )
             ]
-    if advisor is not None and not advisor_list(dealership=dealership).filter(id=advisor).exists():
+    if advisor is not None and all(advisor != advisor_id for advisor_id, *_ in settings.advisors):
         errors["advisor"] = _("There is no such advisor at this dealership.")
     if wished_date is not None and not today <= wished_date <= horizon_end:
         errors["wished_date"] = _("Choose a day from today to %(last)s.") % {"last": horizon_end.isoformat()}

@@ -1,13 +1,34 @@
-"""Any change to the weekly capacity, wherever it comes from (a service, the admin, a fixture),
-gives the dealership a new capacity version, so no process keeps using an old copy."""
+"""Any change to the capacity settings, wherever it comes from (a service, the admin, a fixture),
+gives the dealership a new capacity version, so no process keeps using an old copy
+(workshop.selectors.capacity_settings)."""
 
 from django.db.models.signals import post_delete, post_save
 
-from dealerships.models import OpeningHours
+from dealerships.models import Closure, OpeningHours
 from dealerships.services import capacity_changed
-from workshop.models import Advisor, AdvisorShift, Technician, TechnicianShift, WorkshopPolicy
+from workshop.models import (
+    Advisor,
+    AdvisorAbsence,
+    AdvisorShift,
+    Job,
+    Technician,
+    TechnicianAbsence,
+    TechnicianShift,
+    WorkshopPolicy,
+)
 
-CAPACITY_MODELS = (OpeningHours, WorkshopPolicy, Advisor, AdvisorShift, Technician, TechnicianShift)
+CAPACITY_MODELS = (
+    OpeningHours,
+    Closure,
+    WorkshopPolicy,
+    Advisor,
+    AdvisorShift,
+    AdvisorAbsence,
+    Technician,
+    TechnicianShift,
+    TechnicianAbsence,
+    Job,
+)
 
 
 def _capacity_row_changed(sender, instance, **kwargs) -> None:

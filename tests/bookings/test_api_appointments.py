@@ -123,6 +123,31 @@ def test_a_time_just_taken_is_a_409_with_the_next_proposals(client, alice, shop,
     assert Appointment.objects.count() == 1
 
 
+def test_r4_4_the_next_proposals_after_a_time_taken_start_from_the_time_asked_for(
+    client, alice, shop, milano
+):
+    # Thursday 10:00 is taken; the caller hears the times after it, not Tuesday morning's.
+    client.force_login(alice)
+    thursday_ten = at(TUESDAY + timedelta(days=2), "10:00")
+    appointment_book_directly(shop["giulia"], thursday_ten)
+    other = VehicleFactory(customer__dealership=milano)
+    late = _post(
+        client,
+        "api_appointment_list",
+        {
+            **_booking(shop, {"advisor": {"id": shop["giulia"].id}, "drop_off": thursday_ten.isoformat()}),
+            "customer": other.customer_id,
+            "vehicle": other.id,
+        },
+    )
+    assert late.status_code == 409
+    drop_offs = [p["drop_off"] for p in late.json()["proposals"]]
+    assert drop_offs[0] == "2026-11-26T10:30:00+01:00"  # the next slot of the grid
+    assert all(d > thursday_ten.isoformat() for d in drop_offs)
+    # Asking for availability afresh still starts at the earliest (R4.1).
+    assert _first_proposal(client)["drop_off"] == "2026-11-24T08:00:00+01:00"
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [

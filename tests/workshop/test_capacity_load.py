@@ -3,20 +3,22 @@
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from bookings.models import AppointmentStatus, Channel
-from dealerships.services import OpeningInterval, opening_hours_replace
+from dealerships.services import OpeningInterval, closure_create, closure_delete, opening_hours_replace
 from tests.factories.dealerships import ClosureFactory
 from tests.factories.workshop import AdvisorFactory, TechnicianFactory, appointment_book_directly
 from tests.workshop.snapshots import at
 from workshop.availability import JobLine, Reason, SlotRequest, offer_slots
-from workshop.models import Advisor, AdvisorAbsence, Skill, TechnicianAbsence, WorkshopPolicy
-from workshop.selectors import availability_offer, capacity_load
+from workshop.models import Advisor, AdvisorAbsence, JobKind, Skill, TechnicianAbsence, WorkshopPolicy
+from workshop.selectors import availability_offer, capacity_load, slot_request_build
+from workshop.services import absence_create, absence_delete, job_save
 
 MONDAY = date(2026, 11, 23)
 TUESDAY = MONDAY + timedelta(days=1)
-LOADER_QUERIES = 7  # with the weekly capacity in memory
-WEEKLY_CAPACITY_QUERIES = 6  # policy, hours, advisors and technicians with their shifts
+LOADER_QUERIES = 4  # with the capacity settings in memory
+SETTINGS_QUERIES = 10  # policy, hours, closures, advisors and technicians, shifts, absences, jobs
 
 
 @pytest.fixture
@@ -32,7 +34,7 @@ def test_r4_2_the_loader_runs_the_same_queries_for_one_or_many_appointments(
     milano, workshop, django_assert_num_queries
 ):
     appointment_book_directly(workshop["giulia"], at(TUESDAY, "08:00"))
-    with django_assert_num_queries(LOADER_QUERIES + WEEKLY_CAPACITY_QUERIES):
+    with django_assert_num_queries(LOADER_QUERIES + SETTINGS_QUERIES):
         capacity_load(dealership=milano, start=MONDAY, end=MONDAY + timedelta(days=13))
     with django_assert_num_queries(LOADER_QUERIES):
         capacity_load(dealership=milano, start=MONDAY, end=MONDAY + timedelta(days=13))
@@ -161,3 +163,28 @@ def test_r4_2_a_change_of_capacity_is_seen_by_the_next_load(milano, workshop, ad
     )
     hours = capacity_load(dealership=milano, start=TUESDAY, end=TUESDAY).days[0].opening
     assert [(i.start, i.end) for i in hours] == [(at(TUESDAY, "10:00"), at(TUESDAY, "12:00"))]
+
+
+def test_r4_2_closures_absences_and_the_catalogue_are_seen_by_the_next_load(milano, workshop):
+    def tuesday():
+        return capacity_load(dealership=milano, start=TUESDAY, end=TUESDAY).days[0]
+
+    assert {a.name for a in tuesday().advisors} == {"Giulia", "Marco"}
+    absence = absence_create(dealership=milano, person=workshop["marco"], first_day=TUESDAY, last_day=TUESDAY)
+    assert {a.name for a in tuesday().advisors} == {"Giulia"}
+    absence_delete(dealership=milano, absence=absence)
+    assert {a.name for a in tuesday().advisors} == {"Giulia", "Marco"}
+
+    closure = closure_create(dealership=milano, start_date=TUESDAY, end_date=TUESDAY, reason="Inventory")
+    assert tuesday().opening == ()
+    closure_delete(dealership=milano, closure=closure)
+    assert tuesday().opening != ()
+
+    now = at(MONDAY, "09:00")
+    with pytest.raises(ValidationError):
+        slot_request_build(dealership=milano, now=now, jobs=["BRK"])
+    brakes = {"code": "BRK", "name": "Brakes", "kind": JobKind.REPAIR, "skill": Skill.MAINTENANCE}
+    job = job_save(dealership=milano, job=None, labour_minutes=90, **brakes)
+    assert slot_request_build(dealership=milano, now=now, jobs=["BRK"]).slot_request.labour_minutes == 90
+    job_save(dealership=milano, job=job, labour_minutes=120, **brakes)
+    assert slot_request_build(dealership=milano, now=now, jobs=["BRK"]).slot_request.labour_minutes == 120
