@@ -237,10 +237,7 @@ class AppointmentListApi(AppointmentApiBase):
                 special_requests=data["special_requests"],
                 mileage_km=data.get("mileage_km"),
             )
-            fresh = selectors.appointment_get(
-                dealership=dealership, appointment_id=appointment.id, with_history=False
-            )
-            return status.HTTP_201_CREATED, AppointmentSerializer(fresh).data
+            return status.HTTP_201_CREATED, AppointmentSerializer(appointment).data
 
         try:
             code, body = services.idempotent(

@@ -236,7 +236,7 @@ def appointment_book(
         **{name: value for name, value in details.items() if name in DETAIL_FIELDS},
     )
     _write_capacity(appointment, proposal)
-    AppointmentJob.objects.bulk_create(
+    written_jobs = AppointmentJob.objects.bulk_create(
         AppointmentJob(
             dealership=dealership,
             appointment=appointment,
@@ -249,7 +249,20 @@ def appointment_book(
         for job in jobs
     )
     _record(appointment, to_status=AppointmentStatus.BOOKED, by=booked_by, at=now)
+    _as_prefetched(appointment, "jobs", written_jobs)
     return appointment
+
+
+def _as_prefetched(instance, relation: str, rows: list) -> None:
+    """Let `instance.<relation>.all()` answer with the rows just written, as prefetch_related
+    leaves it (a queryset with its results in hand), so the caller can show what was booked
+    without reading it back; any other query on the relation still goes to the database."""
+    queryset = getattr(instance, relation).all()
+    queryset._result_cache, queryset._prefetch_done = rows, True
+    instance._prefetched_objects_cache = {
+        **getattr(instance, "_prefetched_objects_cache", {}),
+        relation: queryset,
+    }
 
 
 @transaction.atomic

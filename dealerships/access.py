@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef
 from django.http import Http404
 
 from dealerships.models import Dealership, GroupMembership, Membership, Role, User
@@ -100,27 +99,37 @@ def capabilities_for(
     return frozenset(granted)
 
 
+_ACCESS_SQL = """
+    SELECT d.*, m.role AS caller_role, EXISTS (
+        SELECT 1 FROM {group_membership} g WHERE g.user_id = %s AND g.dealer_group_id = d.group_id
+    ) AS caller_manages_group
+    FROM {dealership} d
+    LEFT JOIN {membership} m ON m.dealership_id = d.id AND m.user_id = %s
+    WHERE d.slug = %s AND d.is_active
+"""
+
+
 def dealership_access_for(*, user: User | AnonymousUser, slug: str) -> StaffAccess:
     """Return the user's access to the dealership named by slug, or raise Http404 (R1.2)."""
     if not user.is_authenticated:
         raise Http404
-    # One query for the dealership and whether the user manages its group; one for the roles.
-    dealership = (
-        Dealership.objects.filter(slug=slug, is_active=True)
-        .annotate(
-            caller_manages_group=Exists(
-                GroupMembership.objects.filter(user=user, dealer_group_id=OuterRef("group_id"))
-            )
+    # Every request asks this, so it is one query: the dealership, one row per role the user
+    # holds there (or one row with no role), and whether the user manages its group.
+    rows = list(
+        Dealership.objects.raw(
+            _ACCESS_SQL.format(
+                dealership=Dealership._meta.db_table,
+                membership=Membership._meta.db_table,
+                group_membership=GroupMembership._meta.db_table,
+            ),
+            [user.pk, user.pk, slug],
         )
-        .first()
     )
-    if dealership is None:
+    if not rows:
         raise Http404
-    roles = frozenset(
-        Role(role)
-        for role in Membership.objects.filter(user=user, dealership=dealership).values_list("role", flat=True)
-    )
-    is_group_manager = dealership.caller_manages_group
+    dealership = rows[0]
+    roles = frozenset(Role(row.caller_role) for row in rows if row.caller_role)
+    is_group_manager = bool(dealership.caller_manages_group)  # SQLite answers 0 or 1
     if not roles and not is_group_manager and not user.is_superuser:
         raise Http404
     return StaffAccess(
