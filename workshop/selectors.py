@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -95,7 +95,7 @@ _SETTINGS_MAX_ENTRIES = 512
 
 def capacity_settings(dealership: Dealership) -> CapacitySettings:
     """One query when the dealership's settings are already in memory, eleven when not."""
-    version = Dealership.objects.filter(pk=dealership.pk).values_list("capacity_version", flat=True).get()
+    version = _rows(f"SELECT capacity_version FROM {_table(Dealership)} WHERE id = %s", [dealership.pk])[0][0]
     key = (dealership.pk, version)
     settings = _SETTINGS.get(key)
     if settings is None:
@@ -178,40 +178,23 @@ def capacity_load(
     closed_days = _days_covered(settings.closures, start, end)
     advisor_absent = _absences(settings.advisor_absences, start, end)
     technician_absent = _absences(settings.technician_absences, start, end)
-    taken = (
-        Appointment.objects.for_dealership(dealership)
-        .filter(local_day__gte=start, local_day__lte=end)
-        .exclude(status__in=CAPACITY_RELEASED)
-        .exclude(id=excluding)
-    )
     receptions: dict[tuple[int, date], list[Interval]] = defaultdict(list)
     online: dict[tuple[int, date], int] = defaultdict(int)
     overridden: dict[tuple[int, date], int] = defaultdict(int)
-    for advisor_id, day, drop_off, reception_end, channel, override_reason in taken.values_list(
-        "advisor_id", "local_day", "drop_off_at", "reception_ends_at", "channel", "capacity_override_reason"
+    for advisor_id, day, drop_off, reception_end, channel, override_reason in _booked_receptions(
+        dealership, start, end, excluding
     ):
         receptions[(advisor_id, day)].append(Interval(start=drop_off, end=reception_end))
         online[(advisor_id, day)] += channel == Channel.WEB
         overridden[(advisor_id, day)] += bool(override_reason)
     # A time held for a customer finishing an online booking counts as taken (R9.5).
-    held = SlotHold.objects.for_dealership(dealership).filter(
-        local_day__gte=start, local_day__lte=end, expires_at__gt=now or timezone.now()
-    )
-    for advisor_id, day, drop_off, reception_end in held.exclude(holder=holder or "").values_list(
-        "advisor_id", "local_day", "drop_off_at", "reception_ends_at"
+    for advisor_id, day, drop_off, reception_end in _held_receptions(
+        dealership, start, end, now or timezone.now(), holder
     ):
         receptions[(advisor_id, day)].append(Interval(start=drop_off, end=reception_end))
         online[(advisor_id, day)] += 1
     labour: dict[date, dict[str, int]] = defaultdict(dict)
-    for day, skill, minutes in (
-        AppointmentLabour.objects.for_dealership(dealership)
-        .filter(day__gte=start, day__lte=end)
-        .exclude(appointment__status__in=CAPACITY_RELEASED)
-        .exclude(appointment_id=excluding)
-        .values_list("day", "skill")
-        .annotate(minutes=Sum("minutes"))
-        .order_by()
-    ):
+    for day, skill, minutes in _booked_labour(dealership, start, end, excluding):
         labour[day][skill] = minutes
 
     days = []
@@ -264,6 +247,83 @@ def capacity_load(
         )
         day += timedelta(days=1)
     return Snapshot(tz=tz, policy=policy, days=tuple(days))
+
+
+# The loader runs on every booking and every offer, so its reads are fixed SQL: building the
+# same three querysets through the ORM cost five times the database's own time (bench/booking.py).
+# Dates and instants go through the backend's adapters, so the SQL is the same on PostgreSQL and
+# on the embedded SQLite; rows come back as tuples with aware UTC instants.
+
+
+def _booked_receptions(dealership: Dealership, start: date, end: date, excluding: int | None) -> list[tuple]:
+    sql = (
+        "SELECT advisor_id, local_day, drop_off_at, reception_ends_at, channel, capacity_override_reason"
+        f" FROM {_table(Appointment)}"
+        f" WHERE dealership_id = %s AND local_day BETWEEN %s AND %s AND status NOT IN ({_RELEASED})"
+    )
+    params = [dealership.pk, _day(start), _day(end), *CAPACITY_RELEASED]
+    if excluding is not None:
+        sql += " AND id <> %s"
+        params.append(excluding)
+    return [(a, _as_date(d), _utc(s), _utc(e), c, o) for a, d, s, e, c, o in _rows(sql, params)]
+
+
+def _held_receptions(
+    dealership: Dealership, start: date, end: date, now: datetime, holder: str | None
+) -> list[tuple]:
+    sql = (
+        f"SELECT advisor_id, local_day, drop_off_at, reception_ends_at FROM {_table(SlotHold)}"
+        " WHERE dealership_id = %s AND local_day BETWEEN %s AND %s AND expires_at > %s AND holder <> %s"
+    )
+    params = [dealership.pk, _day(start), _day(end), _instant(now), holder or ""]
+    return [(a, _as_date(d), _utc(s), _utc(e)) for a, d, s, e in _rows(sql, params)]
+
+
+def _booked_labour(dealership: Dealership, start: date, end: date, excluding: int | None) -> list[tuple]:
+    sql = (
+        f"SELECT labour.day, labour.skill, SUM(labour.minutes) FROM {_table(AppointmentLabour)} labour"
+        f" JOIN {_table(Appointment)} appointment ON appointment.id = labour.appointment_id"
+        " WHERE labour.dealership_id = %s AND labour.day BETWEEN %s AND %s"
+        f" AND appointment.status NOT IN ({_RELEASED})"
+    )
+    params = [dealership.pk, _day(start), _day(end), *CAPACITY_RELEASED]
+    if excluding is not None:
+        sql += " AND labour.appointment_id <> %s"
+        params.append(excluding)
+    sql += " GROUP BY labour.day, labour.skill"
+    return [(_as_date(day), skill, int(minutes)) for day, skill, minutes in _rows(sql, params)]
+
+
+_RELEASED = ", ".join(["%s"] * len(CAPACITY_RELEASED))
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _rows(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _day(day: date):
+    return connection.ops.adapt_datefield_value(day)
+
+
+def _instant(moment: datetime):
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _utc(value) -> datetime:
+    # PostgreSQL answers aware instants; SQLite the naive UTC text Django stored.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _weekly_hours(rows) -> dict[int, dict[int, list[tuple[time, time]]]]:
