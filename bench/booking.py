@@ -48,11 +48,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (gthread when > 1)")
     args = parser.parse_args()
     django_on_postgresql("bench_booking")
     dealership, customers = _prepare(args.clients)
     port = _free_port()
-    server = _gunicorn(port, args.workers)
+    server = _gunicorn(port, args.workers, args.threads)
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_until_up(base)
@@ -150,7 +151,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _gunicorn(port: int, workers: int) -> subprocess.Popen:
+def _gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -166,6 +167,8 @@ def _gunicorn(port: int, workers: int) -> subprocess.Popen:
             f"127.0.0.1:{port}",
             "--workers",
             str(workers),
+            "--threads",
+            str(threads),
             "--log-level",
             "warning",
         ],

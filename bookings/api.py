@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bookings import selectors, services
-from bookings.models import Appointment, AppointmentKind, AppointmentStatus, Channel
+from bookings.models import Appointment, AppointmentKind, AppointmentStatus, Channel, Document
 from config.errors import SlotTaken
 from customers import selectors as customer_selectors
 from dealerships.access import Capability
@@ -65,51 +65,41 @@ class TransitionSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class AppointmentSerializer(serializers.ModelSerializer):
-    advisor = serializers.CharField(source="advisor.name")
+class AppointmentSerializer(serializers.Serializer):
+    # Declared, not a ModelSerializer: this answers every booking, and building the fields from
+    # the model on each call cost more than the rest of the serializing (bench/booking.py).
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=AppointmentStatus.choices)
+    kind = serializers.ChoiceField(choices=AppointmentKind.choices)
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    customer = serializers.IntegerField(source="customer_id")
     customer_name = serializers.CharField(source="customer.full_name")
+    vehicle = serializers.IntegerField(source="vehicle_id")
     vehicle_label = serializers.CharField(source="vehicle.__str__")
+    advisor_id = serializers.IntegerField()
+    advisor = serializers.CharField(source="advisor.name")
+    local_day = serializers.DateField()
+    drop_off_at = serializers.DateTimeField()
+    reception_ends_at = serializers.DateTimeField()
+    work_starts_at = serializers.DateTimeField()
+    promised_return_at = serializers.DateTimeField()
+    labour_minutes = serializers.IntegerField()
+    is_urgent = serializers.BooleanField()
+    is_comeback = serializers.BooleanField()
+    uses_kept_free_time = serializers.BooleanField()
+    capacity_override_reason = serializers.CharField()
+    customer_requests = serializers.CharField()
+    test_drive_needed = serializers.BooleanField()
+    replacement_vehicle_wanted = serializers.BooleanField()
+    special_requests = serializers.CharField()
+    mileage_km = serializers.IntegerField(allow_null=True)
+    cancel_reason = serializers.CharField()
+    documents_to_bring = serializers.ListField(child=serializers.ChoiceField(choices=Document.choices))
     jobs = AppointmentJobSerializer(many=True)
-
-    class Meta:
-        model = Appointment
-        fields = [
-            "id",
-            "status",
-            "kind",
-            "channel",
-            "customer",
-            "customer_name",
-            "vehicle",
-            "vehicle_label",
-            "advisor_id",
-            "advisor",
-            "local_day",
-            "drop_off_at",
-            "reception_ends_at",
-            "work_starts_at",
-            "promised_return_at",
-            "labour_minutes",
-            "is_urgent",
-            "is_comeback",
-            "uses_kept_free_time",
-            "capacity_override_reason",
-            "customer_requests",
-            "test_drive_needed",
-            "replacement_vehicle_wanted",
-            "special_requests",
-            "mileage_km",
-            "cancel_reason",
-            "documents_to_bring",
-            "jobs",
-        ]
 
 
 class AppointmentDetailSerializer(AppointmentSerializer):
     history = TransitionSerializer(source="transitions", many=True)
-
-    class Meta(AppointmentSerializer.Meta):
-        fields = [*AppointmentSerializer.Meta.fields, "history"]
 
 
 class BookSerializer(serializers.Serializer):

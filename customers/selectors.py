@@ -6,8 +6,9 @@ from datetime import date
 
 import phonenumbers
 from django.db import connection
-from django.db.models import Count, Exists, F, OrderBy, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, F, OrderBy, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Collate, StrIndex
+from django.db.models.query import RawQuerySet
 from phonenumber_field.phonenumber import PhoneNumber
 
 from customers.coverage import Coverage, ProgrammeTerms, vehicle_coverage
@@ -215,30 +216,44 @@ def campaign_get(*, dealership: Dealership, campaign_id: int) -> Campaign | None
     return Campaign.objects.for_dealership(dealership).filter(id=campaign_id).first()
 
 
-def _open_campaigns_filter(vehicle_vin: str, make: str, model: str, model_year: int | None, today: date) -> Q:
-    by_vin = Exists(CampaignVin.objects.filter(campaign=OuterRef("pk"), vin=vehicle_vin))
-    by_range = Q(make__iexact=make) & (Q(model="") | Q(model__iexact=model))
-    if model_year is not None:
-        by_range &= Q(model_year_from__isnull=True) | Q(model_year_from__lte=model_year)
-        by_range &= Q(model_year_to__isnull=True) | Q(model_year_to__gte=model_year)
-    else:
-        by_range &= Q(model_year_from__isnull=True, model_year_to__isnull=True)
-    by_range &= ~Q(make="")
-    active = Q(starts_on__lte=today) & (Q(ends_on__isnull=True) | Q(ends_on__gte=today))
-    return active & (by_vin | by_range)
+def open_campaigns(*, dealership: Dealership, vehicle: Vehicle, today: date) -> RawQuerySet:
+    """Active campaigns that apply to the vehicle and were not done on it yet: one query (R2.4).
 
-
-def open_campaigns(*, dealership: Dealership, vehicle: Vehicle, today: date) -> QuerySet[Campaign]:
-    """Active campaigns that apply to the vehicle and were not done on it yet: one query (R2.4)."""
+    A campaign applies by its VIN list, or by make (and model, and model years when it gives
+    them; a vehicle of unknown year only matches a campaign without years). Fixed SQL because
+    every booking asks it: through the ORM, building the query cost ten times running it.
+    """
     if vehicle.dealership_id != dealership.id:
         raise ValueError("open_campaigns called with a vehicle of another dealership")
-    done = CampaignCompletion.objects.filter(campaign=OuterRef("pk"), vehicle=vehicle)
-    return (
-        Campaign.objects.for_dealership(dealership)
-        .filter(_open_campaigns_filter(vehicle.vin, vehicle.make, vehicle.model, vehicle.model_year, today))
-        .exclude(Exists(done))
-        .order_by("-is_recall", "starts_on", "code")
-    )
+    if vehicle.model_year is not None:
+        years = (
+            "(c.model_year_from IS NULL OR c.model_year_from <= %s)"
+            " AND (c.model_year_to IS NULL OR c.model_year_to >= %s)"
+        )
+        year_params = [vehicle.model_year, vehicle.model_year]
+    else:
+        years, year_params = "c.model_year_from IS NULL AND c.model_year_to IS NULL", []
+    day = connection.ops.adapt_datefield_value(today)
+    sql = f"""
+        SELECT c.* FROM {Campaign._meta.db_table} c
+        WHERE c.dealership_id = %s
+          AND c.starts_on <= %s AND (c.ends_on IS NULL OR c.ends_on >= %s)
+          AND (
+            EXISTS (SELECT 1 FROM {CampaignVin._meta.db_table} v WHERE v.campaign_id = c.id AND v.vin = %s)
+            OR (
+              c.make <> '' AND UPPER(c.make) = UPPER(%s)
+              AND (c.model = '' OR UPPER(c.model) = UPPER(%s))
+              AND {years}
+            )
+          )
+          AND NOT EXISTS (
+            SELECT 1 FROM {CampaignCompletion._meta.db_table} d
+            WHERE d.campaign_id = c.id AND d.vehicle_id = %s
+          )
+        ORDER BY c.is_recall DESC, c.starts_on, c.code
+    """
+    params = [dealership.id, day, day, vehicle.vin, vehicle.make, vehicle.model, *year_params, vehicle.id]
+    return Campaign.objects.raw(sql, params)
 
 
 def vehicle_coverage_on(*, vehicle: Vehicle, today: date) -> Coverage:
