@@ -385,7 +385,11 @@ def availability_offer(
     nothing in the horizon fits."""
     today = now.astimezone(dealership.tz).date()
     horizon_end = today + timedelta(days=capacity_settings(dealership).booking_horizon_days)
-    first_day = max(today, from_time.astimezone(dealership.tz).date()) if from_time else today
+    # Nothing can be offered before the time asked from, nor before the customer's first window.
+    not_before = [from_time] if from_time else []
+    if request.windows:
+        not_before.append(min(window.start for window in request.windows))
+    first_day = max([today, *(moment.astimezone(dealership.tz).date() for moment in not_before)])
     looks = sorted({min(first_day + timedelta(days=n), horizon_end) for n in FIRST_LOOKS} | {horizon_end})
     offer = None
     for last_day in looks:
