@@ -179,7 +179,9 @@ class AppointmentListApi(AppointmentApiBase):
         if data["capacity_override_reason"] and not self.access.can(Capability.MANAGE_CAPACITY):
             raise PermissionDenied(_("Only a workshop manager may book beyond an advisor's maximum."))
         dealership, now = self.dealership, timezone.now()
-        vehicle = customer_selectors.vehicle_get(dealership=dealership, vehicle_id=data["vehicle"])
+        vehicle = customer_selectors.vehicle_for_booking_get(
+            dealership=dealership, vehicle_id=data["vehicle"]
+        )
         if vehicle is not None and vehicle.customer_id == data["customer"]:
             customer = vehicle.customer  # fetched with the vehicle
         else:
