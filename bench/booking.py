@@ -96,14 +96,9 @@ def _prepare(clients: int):
         },
     )
     with connection.cursor() as cursor:
-        cursor.execute(
-            "DELETE FROM bookings_idempotencykey WHERE dealership_id = %s; "
-            "DELETE FROM bookings_appointmenttransition WHERE dealership_id = %s; "
-            "DELETE FROM bookings_appointmentlabour WHERE dealership_id = %s; "
-            "DELETE FROM bookings_appointmentjob WHERE dealership_id = %s; "
-            "DELETE FROM bookings_appointment WHERE dealership_id = %s",
-            [dealership.id] * 5,
-        )
+        for table in ("idempotencykey", "appointmenttransition", "appointmentlabour", "appointmentjob"):
+            cursor.execute(f"DELETE FROM bookings_{table} WHERE dealership_id = %s", [dealership.id])
+        cursor.execute("DELETE FROM bookings_appointment WHERE dealership_id = %s", [dealership.id])
     if created:
         OpeningHours.objects.bulk_create(
             OpeningHours(dealership=dealership, weekday=w, opens=o, closes=c) for w, o, c in HOURS
