@@ -23,6 +23,7 @@ availability requests, errors, and the overbookings found in the database afterw
 """
 
 import argparse
+import http.client
 import json
 import os
 import random
@@ -35,6 +36,7 @@ import uuid
 from datetime import datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import ROOT, django_on_postgresql, figures
@@ -65,8 +67,8 @@ def main() -> None:
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_until_up(base)
-        sessions = [_logged_in() for _ in range(args.clients)]
-        results = _run(base, dealership, customers, sessions, args.seconds, args.pick)
+        clients = [_logged_in(port) for _ in range(args.clients)]
+        results = _run(dealership, customers, clients, args.seconds, args.pick)
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -195,10 +197,36 @@ def _wait_until_up(base: str) -> None:
     raise SystemExit("gunicorn did not come up")
 
 
-def _logged_in():
+class _Client:
+    """One client's HTTP: its own session cookie and CSRF token, a fresh connection per request
+    (gunicorn's sync workers close each one). http.client, not requests: on a 2-core machine
+    the load generator's own CPU is taken from the server it measures."""
+
+    def __init__(self, port: int, session_key: str, csrf_secret: str):
+        self.port = port
+        self.headers = {
+            "Cookie": f"sessionid={session_key}; csrftoken={csrf_secret}",
+            "X-CSRFToken": csrf_secret,  # Django takes the unmasked secret in the header too
+        }
+
+    def request(self, method: str, path: str, body: dict | None = None, headers: dict | None = None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            payload = json.dumps(body).encode() if body is not None else None
+            sent = {**self.headers, **(headers or {})}
+            if payload is not None:
+                sent["Content-Type"] = "application/json"
+            connection.request(method, path, body=payload, headers=sent)
+            response = connection.getresponse()
+            data = response.read()
+            return response.status, (json.loads(data) if data else None)
+        finally:
+            connection.close()
+
+
+def _logged_in(port: int) -> _Client:
     """A client with its own session, made as a login would make it (without spending a
     password hash per client on the server before the clock starts)."""
-    import requests
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.utils.crypto import get_random_string
@@ -211,12 +239,7 @@ def _logged_in():
     store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
     store.create()
-    csrf_secret = get_random_string(32)  # Django takes the unmasked secret in the header too
-    session = requests.Session()
-    session.cookies.set("sessionid", store.session_key)
-    session.cookies.set("csrftoken", csrf_secret)
-    session.headers["X-CSRFToken"] = csrf_secret
-    return session
+    return _Client(port, store.session_key, get_random_string(32))
 
 
 def _grid(dealership) -> list[datetime]:
@@ -236,46 +259,45 @@ def _grid(dealership) -> list[datetime]:
     return times
 
 
-def _run(base, dealership, customers, sessions, seconds, pick):
+def _run(dealership, customers, clients, seconds, pick):
     from workshop.models import Advisor
 
     advisors = list(Advisor.objects.filter(dealership=dealership).values_list("id", flat=True))
     grid = _grid(dealership)
     days = sorted({moment.date() for moment in grid})
     tz = dealership.tz
-    api = f"{base}/api/v1/dealerships/{dealership.slug}"
+    api = f"/api/v1/dealerships/{dealership.slug}"
     latencies: list[float] = []
     outcome = {"booked": 0, "conflict": 0, "error": 0, "availability_requests": 0}
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
 
-    def times_of_a_day(session, rng) -> list[tuple[int, str]]:
+    def times_of_a_day(http, rng) -> list[tuple[int, str]]:
         day = rng.choice(days)
-        response = session.get(
-            f"{api}/availability/",
-            params={
+        query = urlencode(
+            {
                 "jobs": "SRV",
                 "window_start": datetime.combine(day, clock(0, 0), tzinfo=tz).isoformat(),
                 "window_end": datetime.combine(day, clock(23, 59), tzinfo=tz).isoformat(),
                 "alternatives": 10,
-            },
-            timeout=30,
+            }
         )
+        status, answer = http.request("GET", f"{api}/availability/?{query}")
         with lock:
             outcome["availability_requests"] += 1
-        if response.status_code != 200:
+        if status != 200:
             return []
-        return [(p["advisor"]["id"], p["drop_off"]) for p in response.json()["proposals"]]
+        return [(p["advisor"]["id"], p["drop_off"]) for p in answer["proposals"]]
 
     def client(index: int) -> None:
         rng = random.Random(index)
-        session = sessions[index]
+        http = clients[index]
         customer_id, vehicle_id = customers[index]
         planned: list[tuple[int, str]] = []
         while time.monotonic() < stop_at:
             if not planned:
                 if pick == "offer":
-                    planned = times_of_a_day(session, rng)
+                    planned = times_of_a_day(http, rng)
                     continue
                 planned = [(rng.choice(advisors), rng.choice(grid).isoformat())]
             advisor_id, drop_off = planned.pop(0)
@@ -288,15 +310,10 @@ def _run(base, dealership, customers, sessions, seconds, pick):
             }
             started = time.perf_counter()
             try:
-                response = session.post(
-                    f"{api}/appointments/",
-                    json=body,
-                    headers={"Idempotency-Key": uuid.uuid4().hex},
-                    timeout=30,
-                )
-                status = response.status_code
+                key = {"Idempotency-Key": uuid.uuid4().hex}
+                status, answer = http.request("POST", f"{api}/appointments/", body, headers=key)
             except Exception:
-                status = 0
+                status, answer = 0, None
             elapsed = (time.perf_counter() - started) * 1000
             with lock:
                 latencies.append(elapsed)
@@ -308,14 +325,14 @@ def _run(base, dealership, customers, sessions, seconds, pick):
                     outcome["error"] += 1
             if status == 409:
                 # The desk offers the next free times and "the customer" takes one of them.
-                proposals = [(p["advisor"]["id"], p["drop_off"]) for p in response.json()["proposals"]]
+                proposals = [(p["advisor"]["id"], p["drop_off"]) for p in answer["proposals"]]
                 if pick == "offer":
                     planned = proposals[:1]
                 elif proposals:
                     planned = [rng.choice(proposals)]
 
     started = time.monotonic()
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(len(sessions))]
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(len(clients))]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -323,7 +340,7 @@ def _run(base, dealership, customers, sessions, seconds, pick):
     elapsed = time.monotonic() - started
     return {
         "benchmark": "booking under load (POST /api/v1/dealerships/<slug>/appointments/)",
-        "clients": len(sessions),
+        "clients": len(clients),
         "pick": pick,
         "seconds": round(elapsed, 1),
         "bookings": outcome["booked"],
