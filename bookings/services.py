@@ -92,8 +92,7 @@ def _confirm(
     holder: str | None = None,
 ) -> Proposal:
     day = drop_off.astimezone(dealership.tz).date()
-    # Enough days for the labour to be laid out, weekends included (R3.1, R4.8).
-    last_day = day + timedelta(days=3 + request.labour_minutes // 240)
+    last_day = day + timedelta(days=availability.days_after_drop_off(request))
     snapshot = capacity_load(
         dealership=dealership, start=day, end=last_day, excluding=excluding, holder=holder, now=now
     )

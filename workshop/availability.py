@@ -180,6 +180,12 @@ class NoCapacity(Exception):
     """Nothing in the snapshot fits the request."""
 
 
+def days_after_drop_off(request: SlotRequest) -> int:
+    """How many days past the drop-off day a snapshot must reach for the request's labour to be
+    laid out (R3.1, R4.8), a weekend included."""
+    return 3 + request.labour_minutes // 240
+
+
 def offer_slots(
     snapshot: Snapshot, request: SlotRequest, *, now: datetime, not_before: datetime | None = None
 ) -> DoubleOffer:

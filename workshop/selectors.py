@@ -390,6 +390,11 @@ def availability_offer(
     if request.windows:
         not_before.append(min(window.start for window in request.windows))
     first_day = max([today, *(moment.astimezone(dealership.tz).date() for moment in not_before)])
+    if request.windows:
+        # Nor after the last window: the days past it are read only to lay the labour out.
+        last_window_day = max(window.end for window in request.windows).astimezone(dealership.tz).date()
+        last_needed = last_window_day + timedelta(days=availability.days_after_drop_off(request))
+        horizon_end = min(horizon_end, last_needed)
     looks = sorted({min(first_day + timedelta(days=n), horizon_end) for n in FIRST_LOOKS} | {horizon_end})
     offer = None
     for last_day in looks:

@@ -95,6 +95,24 @@ def test_alternatives_and_customer_window(client, alice, milano_workshop):
     assert all("14:00" <= p["drop_off"][11:16] < "17:00" for p in body["proposals"])
 
 
+def test_r4_8_an_offer_in_a_window_lays_its_labour_past_the_window(client, alice, milano_workshop):
+    # Friday evening's drop-off for the clutch (R4.5): ten hours of work that the two
+    # technicians finish on Tuesday morning, days the window does not name but the offer reads.
+    friday = MONDAY + timedelta(days=4)
+    client.force_login(alice)
+    body = _get(
+        client,
+        "api_availability",
+        jobs=["CLUTCH"],
+        window_start=f"{friday.isoformat()}T16:00:00+01:00",
+        window_end=f"{friday.isoformat()}T18:30:00+01:00",
+    ).json()
+    first = body["proposals"][0]
+    assert first["drop_off"] == "2026-11-27T16:30:00+01:00"
+    assert first["work_starts"] == "2026-11-30T08:00:00+01:00"
+    assert first["promised_return"] == "2026-12-01T09:00:00+01:00"
+
+
 def test_no_capacity_is_an_empty_offer_not_an_error(client, alice, milano):
     AdvisorFactory(dealership=milano)  # nobody to do the work: no technicians
     JobFactory(dealership=milano, code="SRV")
