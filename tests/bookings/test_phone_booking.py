@@ -1,6 +1,7 @@
 """The guided phone booking (R2.1-R2.6, R4.4, R5.1-R5.2) as the operator goes through a call."""
 
-from datetime import date, timedelta
+import re
+from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -113,7 +114,7 @@ def test_r5_1_r5_2_r3_6_booking_ends_with_the_recap_and_the_documents_in_the_cus
 def test_a_time_taken_meanwhile_shows_the_next_times(client, alice, call, milano):
     client.force_login(alice)
     giulia = Advisor.objects.get(name="Giulia Conti")
-    choice = f"{giulia.id}|2026-11-24T08:00:00+01:00"
+    choice = f"{giulia.id}|2026-11-24T10:00:00+01:00"  # later than the earliest
     client.post(URL, {**_answers(call), "proposal": choice})
     other = VehicleFactory(customer=CustomerFactory(dealership=milano))
     again = client.post(
@@ -122,7 +123,12 @@ def test_a_time_taken_meanwhile_shows_the_next_times(client, alice, call, milano
     assert again.status_code == 400
     page = again.content.decode()
     assert "That time was just taken. Here are the next free times." in page
-    assert 'name="proposal"' in page
+    offered = [
+        datetime.fromisoformat(t)
+        for t in re.findall(r'name="proposal" id="[^"]+" value="\d+\|([^"]+)"', page)
+    ]
+    assert offered
+    assert all(t > datetime.fromisoformat("2026-11-24T08:00:00+01:00") for t in offered)  # the times after it
     assert Appointment.objects.count() == 1
 
 
