@@ -1,6 +1,7 @@
 """Bookings under load (issue 5): gunicorn, PostgreSQL, many clients booking at once.
 
-    .venv/bin/python bench/booking.py [--clients 64] [--seconds 30] [--workers 4] [--pick offer|guess]
+    .venv/bin/python bench/booking.py [--clients 64] [--seconds 30] [--workers 4] [--threads 1]
+                                      [--pick offer|guess]
 
 Starts gunicorn (`--workers` sync workers; its log in var/bench-booking-gunicorn.log) on
 127.0.0.1 against the database of `DATABASE_URL` (default: `bench_booking` on the local

@@ -88,7 +88,7 @@ class CapacitySettings:
 # Per process: (dealership id, capacity version) -> CapacitySettings. Any change to one of
 # these rows gives the dealership a new version (workshop/signals.py, and the services that
 # bulk-create), and the version is read from the database on every call, so a stale copy is
-# never used. A booking thus reads two rows of settings instead of eleven tables.
+# never used. A booking reads one row (the version) where it read ten tables.
 _SETTINGS: dict[tuple[int, object], CapacitySettings] = {}
 _SETTINGS_MAX_ENTRIES = 512
 
