@@ -77,7 +77,7 @@ class AppointmentSerializer(serializers.Serializer):
     vehicle = serializers.IntegerField(source="vehicle_id")
     vehicle_label = serializers.CharField(source="vehicle.__str__")
     advisor_id = serializers.IntegerField()
-    advisor = serializers.CharField(source="advisor.name")
+    advisor = serializers.CharField(source="advisor_name")
     local_day = serializers.DateField()
     drop_off_at = serializers.DateTimeField()
     reception_ends_at = serializers.DateTimeField()

@@ -8,6 +8,7 @@ interval and the labour by work day and skill (R4.2, R4.8).
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -137,6 +138,12 @@ class Appointment(DealershipOwned):
 
     def __str__(self) -> str:
         return f"{self.vehicle} – {self.drop_off_at:%Y-%m-%d %H:%M}"
+
+    @cached_property
+    def advisor_name(self) -> str:
+        # The booking service sets it from the proposal it booked, so the answer to a booking
+        # needs no read of the advisor; a row from the database asks its advisor.
+        return self.advisor.name
 
 
 class AppointmentLabour(DealershipOwned):

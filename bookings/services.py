@@ -143,6 +143,7 @@ def _take_capacity(
 
 def _write_capacity(appointment: Appointment, proposal: Proposal) -> None:
     appointment.advisor_id = proposal.advisor_id
+    appointment.advisor_name = proposal.advisor_name
     appointment.local_day = proposal.day
     appointment.drop_off_at = proposal.drop_off
     appointment.reception_ends_at = proposal.reception_end
@@ -400,31 +401,33 @@ def _record(
 def idempotent(
     *, dealership: Dealership, key: str | None, request_hash: str, action: Callable[[], tuple[int, dict]]
 ) -> tuple[int, dict]:
-    """Run `action` (which writes and returns status and body) once per Idempotency-Key.
+    """Run `action` (which only writes to the database, and returns status and body) once per
+    Idempotency-Key.
 
     A retry with the same key and the same request gets the first answer back; with another
-    request, IdempotencyKeyReused. The key is stored in the action's transaction, so two
-    concurrent retries cannot both book: the second waits on the unique key, then replays.
+    request, IdempotencyKeyReused. The key is stored in the action's transaction, and a first
+    request does not read it first: a retry runs into what the first run wrote (the time it
+    booked is taken, or the key is), its own writes are rolled back, and it is answered from the
+    stored key. Two concurrent retries cannot both book: the second waits on the day lock or the
+    unique key, then replays.
     """
     if not key:
         return action()
-    stored = _stored_answer(dealership, key)
-    if stored is None:
-        try:
-            with transaction.atomic():
-                status, body = action()
-                IdempotencyKey.objects.create(
-                    dealership=dealership,
-                    key=key,
-                    request_hash=request_hash,
-                    response_status=status,
-                    response_body=body,
-                )
-                return status, body
-        except IntegrityError:
-            stored = _stored_answer(dealership, key)
-            if stored is None:
-                raise
+    try:
+        with transaction.atomic():
+            status, body = action()
+            IdempotencyKey.objects.create(
+                dealership=dealership,
+                key=key,
+                request_hash=request_hash,
+                response_status=status,
+                response_body=body,
+            )
+            return status, body
+    except Exception:
+        stored = _stored_answer(dealership, key)
+        if stored is None:
+            raise  # a first request that failed: its own error
     stored_hash, status, body = stored
     if stored_hash != request_hash:
         raise IdempotencyKeyReused(field="idempotency_key")

@@ -103,6 +103,13 @@ def test_a_retried_request_with_the_same_idempotency_key_books_once(client, alic
     assert different.status_code == 422
     assert different.json()["code"] == "idempotency_key_reused"
     assert Appointment.objects.count() == 1
+    # Another time that is free: the booking it would make is rolled back, not kept.
+    other_time = client.get(_url("api_availability"), {"jobs": "SRV"}).json()["proposals"][0]
+    elsewhere = _post(
+        client, "api_appointment_list", _booking(shop, other_time), headers={"Idempotency-Key": "call-42"}
+    )
+    assert elsewhere.status_code == 422
+    assert Appointment.objects.count() == 1
 
 
 def test_a_time_just_taken_is_a_409_with_the_next_proposals(client, alice, shop, milano):
