@@ -36,6 +36,7 @@ import time
 import uuid
 from datetime import datetime, timedelta
 from datetime import time as clock
+from importlib import import_module
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -235,14 +236,14 @@ class _Client:
 def _logged_in(port: int) -> _Client:
     """A client with its own session, made as a login would make it (without spending a
     password hash per client on the server before the clock starts)."""
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.utils.crypto import get_random_string
 
     from dealerships.models import User
 
     user = User.objects.get(username="bench-booker")
-    store = SessionStore()
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
