@@ -160,10 +160,10 @@ def capacity_load(
     holder: str | None = None,
     now: datetime | None = None,
 ) -> Snapshot:
-    """The capacity of the local days start..end (inclusive) in four queries, however many
+    """The capacity of the local days start..end (inclusive) in three queries, however many
     appointments there are, once the dealership's settings are in memory: their version, the
-    booked receptions, the times held for online customers, and the booked labour summed by day
-    and skill.
+    receptions booked or held for online customers, and the booked labour summed by day and
+    skill.
 
     `excluding` leaves one appointment out: the one being moved does not block its new time;
     `holder` leaves that customer's own hold out.
@@ -181,18 +181,12 @@ def capacity_load(
     receptions: dict[tuple[int, date], list[Interval]] = defaultdict(list)
     online: dict[tuple[int, date], int] = defaultdict(int)
     overridden: dict[tuple[int, date], int] = defaultdict(int)
-    for advisor_id, day, drop_off, reception_end, channel, override_reason in _booked_receptions(
-        dealership, start, end, excluding
+    for advisor_id, day, drop_off, reception_end, channel, override_reason in _taken_receptions(
+        dealership, start, end, excluding, now or timezone.now(), holder
     ):
         receptions[(advisor_id, day)].append(Interval(start=drop_off, end=reception_end))
         online[(advisor_id, day)] += channel == Channel.WEB
         overridden[(advisor_id, day)] += bool(override_reason)
-    # A time held for a customer finishing an online booking counts as taken (R9.5).
-    for advisor_id, day, drop_off, reception_end in _held_receptions(
-        dealership, start, end, now or timezone.now(), holder
-    ):
-        receptions[(advisor_id, day)].append(Interval(start=drop_off, end=reception_end))
-        online[(advisor_id, day)] += 1
     labour: dict[date, dict[str, int]] = defaultdict(dict)
     for day, skill, minutes in _booked_labour(dealership, start, end, excluding):
         labour[day][skill] = minutes
@@ -250,33 +244,32 @@ def capacity_load(
 
 
 # The loader runs on every booking and every offer, so its reads are fixed SQL: building the
-# same three querysets through the ORM cost five times the database's own time (bench/booking.py).
+# same querysets through the ORM cost five times the database's own time (bench/booking.py).
 # Dates and instants go through the backend's adapters, so the SQL is the same on PostgreSQL and
 # on the embedded SQLite; rows come back as tuples with aware UTC instants.
 
 
-def _booked_receptions(dealership: Dealership, start: date, end: date, excluding: int | None) -> list[tuple]:
-    sql = (
+def _taken_receptions(
+    dealership: Dealership, start: date, end: date, excluding: int | None, now: datetime, holder: str | None
+) -> list[tuple]:
+    """The booked receptions, and the times held for customers finishing an online booking,
+    which count as taken and as online (R9.5), in one statement."""
+    booked = (
         "SELECT advisor_id, local_day, drop_off_at, reception_ends_at, channel, capacity_override_reason"
         f" FROM {_table(Appointment)}"
         f" WHERE dealership_id = %s AND local_day BETWEEN %s AND %s AND status NOT IN ({_RELEASED})"
     )
     params = [dealership.pk, _day(start), _day(end), *CAPACITY_RELEASED]
     if excluding is not None:
-        sql += " AND id <> %s"
+        booked += " AND id <> %s"
         params.append(excluding)
-    return [(a, _as_date(d), _utc(s), _utc(e), c, o) for a, d, s, e, c, o in _rows(sql, params)]
-
-
-def _held_receptions(
-    dealership: Dealership, start: date, end: date, now: datetime, holder: str | None
-) -> list[tuple]:
-    sql = (
-        f"SELECT advisor_id, local_day, drop_off_at, reception_ends_at FROM {_table(SlotHold)}"
+    held = (
+        f"SELECT advisor_id, local_day, drop_off_at, reception_ends_at, %s, '' FROM {_table(SlotHold)}"
         " WHERE dealership_id = %s AND local_day BETWEEN %s AND %s AND expires_at > %s AND holder <> %s"
     )
-    params = [dealership.pk, _day(start), _day(end), _instant(now), holder or ""]
-    return [(a, _as_date(d), _utc(s), _utc(e)) for a, d, s, e in _rows(sql, params)]
+    params += [Channel.WEB.value, dealership.pk, _day(start), _day(end), _instant(now), holder or ""]
+    rows = _rows(f"{booked} UNION ALL {held}", params)
+    return [(a, _as_date(d), _utc(s), _utc(e), c, o) for a, d, s, e, c, o in rows]
 
 
 def _booked_labour(dealership: Dealership, start: date, end: date, excluding: int | None) -> list[tuple]:
@@ -379,7 +372,7 @@ def availability_offer(
     *, dealership: Dealership, request: SlotRequest, now: datetime, from_time: datetime | None = None
 ) -> DoubleOffer:
     """The double offer for the request (R4): nine days looked at first, then three weeks, then
-    the whole horizon, until the offer is complete. Each look is one loader call (4 queries).
+    the whole horizon, until the offer is complete. Each look is one loader call (3 queries).
     `from_time` asks for the next times from then on (a time the caller wanted was just taken:
     the customer hears the nearest ones, not next Monday's). An offer without proposals when
     nothing in the horizon fits."""
