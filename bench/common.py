@@ -1,5 +1,6 @@
 """What the benchmarks share: a PostgreSQL database of their own, COPY loading, the figures."""
 
+import json
 import os
 import statistics
 import sys
@@ -47,16 +48,23 @@ def copy_rows(model, rows, *, fixed: dict, now: datetime, with_id: bool = False)
     """COPY dict rows into the model's table; a column a row does not give comes from `fixed`,
     then the field's default (timestamps are `now`). With `with_id` the rows carry their ids."""
     from django.db import connection
+    from django.db.models import JSONField
 
     fields = [f for f in model._meta.concrete_fields if with_id or not f.primary_key]
     columns = ", ".join(f.column for f in fields)
     fixed = {"created_at": now, "updated_at": now, **fixed}
     defaults = {f.attname: (None if f.null else f.get_default()) for f in fields}
+    # COPY takes text: a JSON column's value is written as JSON, not as Python's list or dict.
+    as_json = {f.attname for f in fields if isinstance(f, JSONField)}
+    names = [f.attname for f in fields]
     connection.ensure_connection()
     statement = f"COPY {model._meta.db_table} ({columns}) FROM STDIN"
     with connection.connection.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row([row.get(f.attname, fixed.get(f.attname, defaults[f.attname])) for f in fields])
+            values = [row.get(name, fixed.get(name, defaults[name])) for name in names]
+            copy.write_row(
+                [json.dumps(v) if name in as_json else v for name, v in zip(names, values, strict=True)]
+            )
 
 
 def figures(timings: list[float]) -> dict:

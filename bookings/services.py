@@ -26,6 +26,7 @@ from bookings.models import (
     IdempotencyKey,
     SlotHold,
 )
+from config import sql
 from config.errors import IdempotencyKeyReused, IllegalTransition, SlotTaken
 from customers.models import Customer, Vehicle
 from dealerships.models import Dealership, User
@@ -69,16 +70,16 @@ def capacity_days_lock(*, dealership: Dealership, days: Sequence[date]) -> None:
 
 
 def _lock_rows(dealership: Dealership, ordered: list[date]) -> set[date]:
-    # Fixed SQL: every booking runs it, and the ORM took four times the database's time to say
-    # it. SQLite has no FOR UPDATE; its IMMEDIATE transaction already holds the one write lock.
-    days = ", ".join(["%s"] * len(ordered))
-    sql = (
-        f"SELECT day FROM {CapacityLock._meta.db_table} WHERE dealership_id = %s AND day IN ({days})"
-        " ORDER BY day" + (" FOR UPDATE" if connection.features.has_select_for_update else "")
+    # Fixed SQL (config/sql.py): every booking runs it. SQLite has no FOR UPDATE; its IMMEDIATE
+    # transaction already holds the one write lock.
+    statement = (
+        f"SELECT day FROM {sql.table(CapacityLock)}"
+        f" WHERE dealership_id = %s AND day IN ({sql.placeholders(len(ordered))}) ORDER BY day"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [dealership.id, *(connection.ops.adapt_datefield_value(day) for day in ordered)])
-        return {day if isinstance(day, date) else date.fromisoformat(day) for (day,) in cursor.fetchall()}
+    if connection.features.has_select_for_update:
+        statement += " FOR UPDATE"
+    locked = sql.rows(statement, [dealership.id, *(sql.day_param(day) for day in ordered)])
+    return {sql.as_date(day) for (day,) in locked}
 
 
 def _confirm(

@@ -11,6 +11,7 @@ from django.db.models.functions import Collate, StrIndex
 from django.db.models.query import RawQuerySet
 from phonenumber_field.phonenumber import PhoneNumber
 
+from config import sql
 from customers.coverage import Coverage, ProgrammeTerms, vehicle_coverage
 from customers.identifiers import VIN_LENGTH, normalize_name, normalize_plate, normalize_vin
 from customers.models import Campaign, CampaignCompletion, CampaignVin, Customer, Programme, Vehicle
@@ -216,16 +217,14 @@ def vehicle_for_booking_get(*, dealership: Dealership, vehicle_id: int) -> Vehic
     columns = [f"v.{name}" for name in BOOKING_VEHICLE_FIELDS] + [
         f"c.{name}" for name in BOOKING_OWNER_FIELDS
     ]
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {Vehicle._meta.db_table} v"
-        f" JOIN {Customer._meta.db_table} c ON c.id = v.customer_id"
-        " WHERE v.dealership_id = %s AND v.id = %s"
+    found = sql.rows(
+        f"SELECT {', '.join(columns)} FROM {sql.table(Vehicle)} v"
+        f" JOIN {sql.table(Customer)} c ON c.id = v.customer_id WHERE v.dealership_id = %s AND v.id = %s",
+        [dealership.id, vehicle_id],
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [dealership.id, vehicle_id])
-        row = cursor.fetchone()
-    if row is None:
+    if not found:
         return None
+    row = found[0]
     split = len(BOOKING_VEHICLE_FIELDS)
     vehicle = Vehicle.from_db(connection.alias, BOOKING_VEHICLE_FIELDS, row[:split])
     vehicle.customer = Customer.from_db(connection.alias, BOOKING_OWNER_FIELDS, row[split:])
@@ -262,8 +261,8 @@ def open_campaigns(*, dealership: Dealership, vehicle: Vehicle, today: date) -> 
         year_params = [vehicle.model_year, vehicle.model_year]
     else:
         years, year_params = "c.model_year_from IS NULL AND c.model_year_to IS NULL", []
-    day = connection.ops.adapt_datefield_value(today)
-    sql = f"""
+    day = sql.day_param(today)
+    statement = f"""
         SELECT c.* FROM {Campaign._meta.db_table} c
         WHERE c.dealership_id = %s
           AND c.starts_on <= %s AND (c.ends_on IS NULL OR c.ends_on >= %s)
@@ -282,7 +281,7 @@ def open_campaigns(*, dealership: Dealership, vehicle: Vehicle, today: date) -> 
         ORDER BY c.is_recall DESC, c.starts_on, c.code
     """
     params = [dealership.id, day, day, vehicle.vin, vehicle.make, vehicle.model, *year_params, vehicle.id]
-    return Campaign.objects.raw(sql, params)
+    return Campaign.objects.raw(statement, params)
 
 
 def vehicle_coverage_on(*, vehicle: Vehicle, today: date) -> Coverage:

@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bookings.models import CAPACITY_RELEASED, Appointment, AppointmentLabour, Channel, SlotHold
+from config import sql
 from customers import selectors as customer_selectors
 from customers.models import Campaign, Vehicle
 from dealerships.models import Closure, Dealership, OpeningHours
@@ -95,7 +95,9 @@ _SETTINGS_MAX_ENTRIES = 512
 
 def capacity_settings(dealership: Dealership) -> CapacitySettings:
     """One query when the dealership's settings are already in memory, eleven when not."""
-    version = _rows(f"SELECT capacity_version FROM {_table(Dealership)} WHERE id = %s", [dealership.pk])[0][0]
+    version = sql.rows(
+        f"SELECT capacity_version FROM {sql.table(Dealership)} WHERE id = %s", [dealership.pk]
+    )[0][0]
     key = (dealership.pk, version)
     settings = _SETTINGS.get(key)
     if settings is None:
@@ -243,10 +245,8 @@ def capacity_load(
     return Snapshot(tz=tz, policy=policy, days=tuple(days))
 
 
-# The loader runs on every booking and every offer, so its reads are fixed SQL: building the
-# same querysets through the ORM cost five times the database's own time (bench/booking.py).
-# Dates and instants go through the backend's adapters, so the SQL is the same on PostgreSQL and
-# on the embedded SQLite; rows come back as tuples with aware UTC instants.
+# The loader runs on every booking and every offer, so its reads are fixed SQL (config/sql.py):
+# building the same querysets through the ORM cost five times the database's own time.
 
 
 def _taken_receptions(
@@ -256,67 +256,45 @@ def _taken_receptions(
     which count as taken and as online (R9.5), in one statement."""
     booked = (
         "SELECT advisor_id, local_day, drop_off_at, reception_ends_at, channel, capacity_override_reason"
-        f" FROM {_table(Appointment)}"
+        f" FROM {sql.table(Appointment)}"
         f" WHERE dealership_id = %s AND local_day BETWEEN %s AND %s AND status NOT IN ({_RELEASED})"
     )
-    params = [dealership.pk, _day(start), _day(end), *CAPACITY_RELEASED]
+    params = [dealership.pk, sql.day_param(start), sql.day_param(end), *CAPACITY_RELEASED]
     if excluding is not None:
         booked += " AND id <> %s"
         params.append(excluding)
     held = (
-        f"SELECT advisor_id, local_day, drop_off_at, reception_ends_at, %s, '' FROM {_table(SlotHold)}"
+        f"SELECT advisor_id, local_day, drop_off_at, reception_ends_at, %s, '' FROM {sql.table(SlotHold)}"
         " WHERE dealership_id = %s AND local_day BETWEEN %s AND %s AND expires_at > %s AND holder <> %s"
     )
-    params += [Channel.WEB.value, dealership.pk, _day(start), _day(end), _instant(now), holder or ""]
-    rows = _rows(f"{booked} UNION ALL {held}", params)
-    return [(a, _as_date(d), _utc(s), _utc(e), c, o) for a, d, s, e, c, o in rows]
+    params += [
+        Channel.WEB.value,
+        dealership.pk,
+        sql.day_param(start),
+        sql.day_param(end),
+        sql.instant_param(now),
+        holder or "",
+    ]
+    taken = sql.rows(f"{booked} UNION ALL {held}", params)
+    return [(a, sql.as_date(d), sql.as_utc(s), sql.as_utc(e), c, o) for a, d, s, e, c, o in taken]
 
 
 def _booked_labour(dealership: Dealership, start: date, end: date, excluding: int | None) -> list[tuple]:
-    sql = (
-        f"SELECT labour.day, labour.skill, SUM(labour.minutes) FROM {_table(AppointmentLabour)} labour"
-        f" JOIN {_table(Appointment)} appointment ON appointment.id = labour.appointment_id"
+    statement = (
+        f"SELECT labour.day, labour.skill, SUM(labour.minutes) FROM {sql.table(AppointmentLabour)} labour"
+        f" JOIN {sql.table(Appointment)} appointment ON appointment.id = labour.appointment_id"
         " WHERE labour.dealership_id = %s AND labour.day BETWEEN %s AND %s"
         f" AND appointment.status NOT IN ({_RELEASED})"
     )
-    params = [dealership.pk, _day(start), _day(end), *CAPACITY_RELEASED]
+    params = [dealership.pk, sql.day_param(start), sql.day_param(end), *CAPACITY_RELEASED]
     if excluding is not None:
-        sql += " AND labour.appointment_id <> %s"
+        statement += " AND labour.appointment_id <> %s"
         params.append(excluding)
-    sql += " GROUP BY labour.day, labour.skill"
-    return [(_as_date(day), skill, int(minutes)) for day, skill, minutes in _rows(sql, params)]
+    statement += " GROUP BY labour.day, labour.skill"
+    return [(sql.as_date(day), skill, int(minutes)) for day, skill, minutes in sql.rows(statement, params)]
 
 
-_RELEASED = ", ".join(["%s"] * len(CAPACITY_RELEASED))
-
-
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _rows(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def _day(day: date):
-    return connection.ops.adapt_datefield_value(day)
-
-
-def _instant(moment: datetime):
-    return connection.ops.adapt_datetimefield_value(moment)
-
-
-def _as_date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
-
-
-def _utc(value) -> datetime:
-    # PostgreSQL answers aware instants; SQLite the naive UTC text Django stored.
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+_RELEASED = sql.placeholders(len(CAPACITY_RELEASED))
 
 
 def _weekly_hours(rows) -> dict[int, dict[int, list[tuple[time, time]]]]:
