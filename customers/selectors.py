@@ -263,11 +263,11 @@ def open_campaigns(*, dealership: Dealership, vehicle: Vehicle, today: date) -> 
         years, year_params = "c.model_year_from IS NULL AND c.model_year_to IS NULL", []
     day = sql.day_param(today)
     statement = f"""
-        SELECT c.* FROM {Campaign._meta.db_table} c
+        SELECT c.* FROM {sql.table(Campaign)} c
         WHERE c.dealership_id = %s
           AND c.starts_on <= %s AND (c.ends_on IS NULL OR c.ends_on >= %s)
           AND (
-            EXISTS (SELECT 1 FROM {CampaignVin._meta.db_table} v WHERE v.campaign_id = c.id AND v.vin = %s)
+            EXISTS (SELECT 1 FROM {sql.table(CampaignVin)} v WHERE v.campaign_id = c.id AND v.vin = %s)
             OR (
               c.make <> '' AND UPPER(c.make) = UPPER(%s)
               AND (c.model = '' OR UPPER(c.model) = UPPER(%s))
@@ -275,7 +275,7 @@ def open_campaigns(*, dealership: Dealership, vehicle: Vehicle, today: date) -> 
             )
           )
           AND NOT EXISTS (
-            SELECT 1 FROM {CampaignCompletion._meta.db_table} d
+            SELECT 1 FROM {sql.table(CampaignCompletion)} d
             WHERE d.campaign_id = c.id AND d.vehicle_id = %s
           )
         ORDER BY c.is_recall DESC, c.starts_on, c.code

@@ -11,6 +11,7 @@ from enum import StrEnum
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
+from config import sql
 from dealerships.models import Dealership, GroupMembership, Membership, Role, User
 
 
@@ -118,9 +119,9 @@ def dealership_access_for(*, user: User | AnonymousUser, slug: str) -> StaffAcce
     rows = list(
         Dealership.objects.raw(
             _ACCESS_SQL.format(
-                dealership=Dealership._meta.db_table,
-                membership=Membership._meta.db_table,
-                group_membership=GroupMembership._meta.db_table,
+                dealership=sql.table(Dealership),
+                membership=sql.table(Membership),
+                group_membership=sql.table(GroupMembership),
             ),
             [user.pk, user.pk, slug],
         )
