@@ -137,6 +137,10 @@ class BookSerializer(serializers.Serializer):
         return value
 
 
+_BOOK_REQUEST = BookSerializer()
+_BOOKED_ANSWER = AppointmentSerializer()
+
+
 def _request_hash(data) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -173,9 +177,7 @@ class AppointmentListApi(AppointmentApiBase):
         parameters=[OpenApiParameter("Idempotency-Key", str, location=OpenApiParameter.HEADER)],
     )
     def post(self, request: Request, dealership_slug: str) -> Response:
-        book = BookSerializer(data=request.data)
-        book.is_valid(raise_exception=True)
-        data = dict(book.validated_data)
+        data = dict(_BOOK_REQUEST.run_validation(request.data))
         if data["capacity_override_reason"] and not self.access.can(Capability.MANAGE_CAPACITY):
             raise PermissionDenied(_("Only a workshop manager may book beyond an advisor's maximum."))
         dealership, now = self.dealership, timezone.now()
@@ -229,7 +231,7 @@ class AppointmentListApi(AppointmentApiBase):
                 special_requests=data["special_requests"],
                 mileage_km=data.get("mileage_km"),
             )
-            return status.HTTP_201_CREATED, AppointmentSerializer(appointment).data
+            return status.HTTP_201_CREATED, _BOOKED_ANSWER.to_representation(appointment)
 
         try:
             code, body = services.idempotent(

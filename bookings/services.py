@@ -95,7 +95,13 @@ def _confirm(
     day = drop_off.astimezone(dealership.tz).date()
     last_day = day + timedelta(days=availability.days_after_drop_off(request))
     snapshot = capacity_load(
-        dealership=dealership, start=day, end=last_day, excluding=excluding, holder=holder, now=now
+        dealership=dealership,
+        start=day,
+        end=last_day,
+        excluding=excluding,
+        holder=holder,
+        now=now,
+        advisor_id=advisor_id,
     )
     try:
         return availability.confirm(snapshot, request, advisor_id=advisor_id, drop_off=drop_off, now=now)

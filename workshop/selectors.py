@@ -161,6 +161,7 @@ def capacity_load(
     excluding: int | None = None,
     holder: str | None = None,
     now: datetime | None = None,
+    advisor_id: int | None = None,
 ) -> Snapshot:
     """The capacity of the local days start..end (inclusive) in three queries, however many
     appointments there are, once the dealership's settings are in memory: their version, the
@@ -169,6 +170,9 @@ def capacity_load(
 
     `excluding` leaves one appointment out: the one being moved does not block its new time;
     `holder` leaves that customer's own hold out.
+    `advisor_id` loads that one advisor and their receptions only: all that confirming a time
+    with them needs (the technicians' labour is still the whole workshop's), and on a busy
+    week a twelfth of the rows.
     Rows are read as tuples, not models: at 1,500 appointments in two weeks, building model
     instances (and parsing their timestamps) was most of the loader's time (bench/availability.py).
     """
@@ -180,15 +184,17 @@ def capacity_load(
     closed_days = _days_covered(settings.closures, start, end)
     advisor_absent = _absences(settings.advisor_absences, start, end)
     technician_absent = _absences(settings.technician_absences, start, end)
+    # One advisor keeps their place among all of them: the rotation of the kept-free quarters (R4.3).
+    loaded_advisors = [a for a in enumerate(advisors) if advisor_id is None or a[1][0] == advisor_id]
     receptions: dict[tuple[int, date], list[Interval]] = defaultdict(list)
     online: dict[tuple[int, date], int] = defaultdict(int)
     overridden: dict[tuple[int, date], int] = defaultdict(int)
-    for advisor_id, day, drop_off, reception_end, channel, override_reason in _taken_receptions(
-        dealership, start, end, excluding, now or timezone.now(), holder
+    for booked_with, day, drop_off, reception_end, channel, override_reason in _taken_receptions(
+        dealership, start, end, excluding, now or timezone.now(), holder, advisor_id
     ):
-        receptions[(advisor_id, day)].append(Interval(start=drop_off, end=reception_end))
-        online[(advisor_id, day)] += channel == Channel.WEB
-        overridden[(advisor_id, day)] += bool(override_reason)
+        receptions[(booked_with, day)].append(Interval(start=drop_off, end=reception_end))
+        online[(booked_with, day)] += channel == Channel.WEB
+        overridden[(booked_with, day)] += bool(override_reason)
     labour: dict[date, dict[str, int]] = defaultdict(dict)
     for day, skill, minutes in _booked_labour(dealership, start, end, excluding):
         labour[day][skill] = minutes
@@ -233,7 +239,7 @@ def capacity_load(
                         booked_beyond_maximum=overridden.get((advisor_id, day), 0),
                         rotation=position + 1,
                     )
-                    for position, (advisor_id, name, max_customers, max_online) in enumerate(advisors)
+                    for position, (advisor_id, name, max_customers, max_online) in loaded_advisors
                     if day not in advisor_absent.get(advisor_id, ())
                 ),
                 technician_minutes=dict(technician_minutes),
@@ -250,7 +256,13 @@ def capacity_load(
 
 
 def _taken_receptions(
-    dealership: Dealership, start: date, end: date, excluding: int | None, now: datetime, holder: str | None
+    dealership: Dealership,
+    start: date,
+    end: date,
+    excluding: int | None,
+    now: datetime,
+    holder: str | None,
+    advisor_id: int | None,
 ) -> list[tuple]:
     """The booked receptions, and the times held for customers finishing an online booking,
     which count as taken and as online (R9.5), in one statement."""
@@ -263,6 +275,9 @@ def _taken_receptions(
     if excluding is not None:
         booked += " AND id <> %s"
         params.append(excluding)
+    if advisor_id is not None:
+        booked += " AND advisor_id = %s"
+        params.append(advisor_id)
     held = (
         f"SELECT advisor_id, local_day, drop_off_at, reception_ends_at, %s, '' FROM {sql.table(SlotHold)}"
         " WHERE dealership_id = %s AND local_day BETWEEN %s AND %s AND expires_at > %s AND holder <> %s"
@@ -275,6 +290,9 @@ def _taken_receptions(
         sql.instant_param(now),
         holder or "",
     ]
+    if advisor_id is not None:
+        held += " AND advisor_id = %s"
+        params.append(advisor_id)
     taken = sql.rows(f"{booked} UNION ALL {held}", params)
     return [(a, sql.as_date(d), sql.as_utc(s), sql.as_utc(e), c, o) for a, d, s, e, c, o in taken]
 
