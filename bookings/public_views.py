@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -233,19 +234,20 @@ def self_booking_confirm(request: HttpRequest, dealership: Dealership) -> HttpRe
             work = workshop_selectors.slot_request_build(
                 dealership=dealership, now=now, jobs=state["jobs"], vehicle=vehicle, channel=Channel.WEB
             )
-            appointment = services.appointment_book(
-                dealership=dealership,
-                customer=customer,
-                vehicle=vehicle,
-                advisor_id=hold.advisor_id,
-                drop_off=hold.drop_off_at,
-                jobs=work.jobs,
-                now=now,
-                booked_by=None,
-                channel=Channel.WEB,
-                holder=session,
-                replacement_vehicle_wanted=state.get("mobility") == "courtesy_car",
-            )
+            with transaction.atomic():  # the page goes on after SlotTaken (appointment_book)
+                appointment = services.appointment_book(
+                    dealership=dealership,
+                    customer=customer,
+                    vehicle=vehicle,
+                    advisor_id=hold.advisor_id,
+                    drop_off=hold.drop_off_at,
+                    jobs=work.jobs,
+                    now=now,
+                    booked_by=None,
+                    channel=Channel.WEB,
+                    holder=session,
+                    replacement_vehicle_wanted=state.get("mobility") == "courtesy_car",
+                )
         except (SlotTaken, ValidationError):  # taken meanwhile, or the jobs changed: choose again
             return redirect("self_booking_times", dealership_slug=dealership.slug)
         token = self_service.manage_token(appointment)

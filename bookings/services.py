@@ -186,7 +186,10 @@ def _write_capacity(appointment: Appointment, proposal: Proposal) -> None:
     )
 
 
-@transaction.atomic
+# No savepoint of its own (two round trips on every booking): called inside a transaction, a
+# SlotTaken leaves that transaction to be rolled back. A caller that goes on after SlotTaken
+# gives the call its own transaction.atomic(), as the booking pages and idempotent() do.
+@transaction.atomic(savepoint=False)
 def appointment_book(
     *,
     dealership: Dealership,
@@ -416,10 +419,12 @@ def idempotent(
     request does not read it first: a retry runs into what the first run wrote (the time it
     booked is taken, or the key is), its own writes are rolled back, and it is answered from the
     stored key. Two concurrent retries cannot both book: the second waits on the day lock or the
-    unique key, then replays.
+    unique key, then replays. The action always runs in this block's transaction, which an error
+    rolls back whole: the services it calls need no savepoint of their own.
     """
     if not key:
-        return action()
+        with transaction.atomic():
+            return action()
     try:
         with transaction.atomic():
             status, body = action()

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -85,25 +86,26 @@ def phone_booking(request: HttpRequest, access: StaffAccess) -> HttpResponse:
         if choice.is_valid():
             advisor_id, drop_off = choice.cleaned_data["proposal"]
             try:
-                appointment = services.appointment_book(
-                    dealership=dealership,
-                    customer=customer,
-                    vehicle=work.vehicle,
-                    advisor_id=advisor_id,
-                    drop_off=drop_off,
-                    jobs=work.jobs,
-                    now=now,
-                    booked_by=request.user,
-                    urgent=form.cleaned_data["urgent"],
-                    comeback=form.cleaned_data["kind"] == "comeback",
-                    kind=form.cleaned_data["kind"],
-                    customer_requests=form.cleaned_data["customer_requests"],
-                    test_drive_needed=form.cleaned_data["test_drive_needed"],
-                    replacement_vehicle_wanted=form.cleaned_data["replacement_vehicle_wanted"]
-                    or form.cleaned_data["mobility"] == "courtesy_car",
-                    special_requests=form.cleaned_data["special_requests"],
-                    mileage_km=form.cleaned_data["mileage_km"],
-                )
+                with transaction.atomic():  # the page goes on after SlotTaken (appointment_book)
+                    appointment = services.appointment_book(
+                        dealership=dealership,
+                        customer=customer,
+                        vehicle=work.vehicle,
+                        advisor_id=advisor_id,
+                        drop_off=drop_off,
+                        jobs=work.jobs,
+                        now=now,
+                        booked_by=request.user,
+                        urgent=form.cleaned_data["urgent"],
+                        comeback=form.cleaned_data["kind"] == "comeback",
+                        kind=form.cleaned_data["kind"],
+                        customer_requests=form.cleaned_data["customer_requests"],
+                        test_drive_needed=form.cleaned_data["test_drive_needed"],
+                        replacement_vehicle_wanted=form.cleaned_data["replacement_vehicle_wanted"]
+                        or form.cleaned_data["mobility"] == "courtesy_car",
+                        special_requests=form.cleaned_data["special_requests"],
+                        mileage_km=form.cleaned_data["mileage_km"],
+                    )
             except SlotTaken:
                 messages.error(request, _("That time was just taken. Here are the next free times."))
                 more_times = replace(work.slot_request, alternatives=max(work.slot_request.alternatives, 4))

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from bookings import services
 from bookings.models import AppointmentLabour, AppointmentStatus, AppointmentTransition, Channel
@@ -44,17 +45,20 @@ def _service_job(shop, minutes=90):
 
 def _book(milano, shop, clock="08:00", day=TUESDAY, alice=None, **extra):
     vehicle = extra.pop("vehicle", shop["vehicle"])
-    return services.appointment_book(
-        dealership=milano,
-        customer=vehicle.customer,
-        vehicle=vehicle,
-        advisor_id=shop["giulia"].id,
-        drop_off=at(day, clock),
-        jobs=extra.pop("jobs", _service_job(shop)),
-        now=NOW,
-        booked_by=alice,
-        **extra,
-    )
+    # The tests go on after SlotTaken inside the test's transaction: like the booking pages,
+    # they give the call a transaction of its own (appointment_book makes no savepoint).
+    with transaction.atomic():
+        return services.appointment_book(
+            dealership=milano,
+            customer=vehicle.customer,
+            vehicle=vehicle,
+            advisor_id=shop["giulia"].id,
+            drop_off=at(day, clock),
+            jobs=extra.pop("jobs", _service_job(shop)),
+            now=NOW,
+            booked_by=alice,
+            **extra,
+        )
 
 
 def _offered(milano, minutes=90):
