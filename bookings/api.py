@@ -230,6 +230,7 @@ class AppointmentListApi(AppointmentApiBase):
                 replacement_vehicle_wanted=data["replacement_vehicle_wanted"],
                 special_requests=data["special_requests"],
                 mileage_km=data.get("mileage_km"),
+                settings=work.settings,
             )
             return status.HTTP_201_CREATED, _BOOKED_ANSWER.to_representation(appointment)
 

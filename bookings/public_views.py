@@ -247,6 +247,7 @@ def self_booking_confirm(request: HttpRequest, dealership: Dealership) -> HttpRe
                     channel=Channel.WEB,
                     holder=session,
                     replacement_vehicle_wanted=state.get("mobility") == "courtesy_car",
+                    settings=work.settings,
                 )
         except (SlotTaken, ValidationError):  # taken meanwhile, or the jobs changed: choose again
             return redirect("self_booking_times", dealership_slug=dealership.slug)

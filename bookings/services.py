@@ -32,7 +32,7 @@ from customers.models import Customer, Vehicle
 from dealerships.models import Dealership, User
 from workshop import availability
 from workshop.availability import Proposal, SlotRequest
-from workshop.selectors import RequestedJob, capacity_load
+from workshop.selectors import CapacitySettings, RequestedJob, capacity_load
 
 DETAIL_FIELDS = (
     "kind",
@@ -91,6 +91,7 @@ def _confirm(
     now: datetime,
     excluding: int | None,
     holder: str | None = None,
+    settings: CapacitySettings | None = None,
 ) -> Proposal:
     day = drop_off.astimezone(dealership.tz).date()
     last_day = day + timedelta(days=availability.days_after_drop_off(request))
@@ -102,6 +103,7 @@ def _confirm(
         holder=holder,
         now=now,
         advisor_id=advisor_id,
+        settings=settings,
     )
     try:
         return availability.confirm(snapshot, request, advisor_id=advisor_id, drop_off=drop_off, now=now)
@@ -118,6 +120,7 @@ def _take_capacity(
     now: datetime,
     moving: Appointment | None = None,
     holder: str | None = None,
+    settings: CapacitySettings | None = None,
 ) -> Proposal:
     """Lock the days the booking touches, then check the time under those locks.
 
@@ -140,6 +143,7 @@ def _take_capacity(
             now=now,
             excluding=excluding,
             holder=holder,
+            settings=settings,
         )
         spill = {day for day, _, _ in proposal.labour_by_day} - locked
         if not spill:
@@ -205,12 +209,14 @@ def appointment_book(
     comeback: bool = False,
     capacity_override_reason: str = "",
     holder: str | None = None,
+    settings: CapacitySettings | None = None,
     **details,
 ) -> Appointment:
     """Book the chosen time or raise SlotTaken; safe under concurrent callers (R4.2, R4.8).
 
     The vehicle must be on the customer's file; its open campaigns come as jobs (R2.4) when
     the caller resolved them; the override lets a workshop manager pass an advisor's maximum.
+    `settings`: the capacity settings the jobs were checked against (RequestedWork.settings).
     """
     if customer.dealership_id != dealership.id or vehicle.dealership_id != dealership.id:
         raise ValueError("appointment_book called with a customer or vehicle of another dealership")
@@ -234,6 +240,7 @@ def appointment_book(
         drop_off=drop_off,
         now=now,
         holder=holder,
+        settings=settings,
     )
     if holder:  # the customer's own hold becomes the appointment
         SlotHold.objects.for_dealership(dealership).filter(holder=holder).delete()

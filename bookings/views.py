@@ -105,6 +105,7 @@ def phone_booking(request: HttpRequest, access: StaffAccess) -> HttpResponse:
                         or form.cleaned_data["mobility"] == "courtesy_car",
                         special_requests=form.cleaned_data["special_requests"],
                         mileage_km=form.cleaned_data["mileage_km"],
+                        settings=work.settings,
                     )
             except SlotTaken:
                 messages.error(request, _("That time was just taken. Here are the next free times."))

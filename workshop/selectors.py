@@ -162,6 +162,7 @@ def capacity_load(
     holder: str | None = None,
     now: datetime | None = None,
     advisor_id: int | None = None,
+    settings: CapacitySettings | None = None,
 ) -> Snapshot:
     """The capacity of the local days start..end (inclusive) in three queries, however many
     appointments there are, once the dealership's settings are in memory: their version, the
@@ -173,11 +174,14 @@ def capacity_load(
     `advisor_id` loads that one advisor and their receptions only: all that confirming a time
     with them needs (the technicians' labour is still the whole workshop's), and on a busy
     week a twelfth of the rows.
+    `settings` are the dealership's capacity settings as this request already read them
+    (RequestedWork.settings); without them they are read (one query when in memory).
     Rows are read as tuples, not models: at 1,500 appointments in two weeks, building model
     instances (and parsing their timestamps) was most of the loader's time (bench/availability.py).
     """
     tz = dealership.tz
-    settings = capacity_settings(dealership)
+    if settings is None:
+        settings = capacity_settings(dealership)
     policy, opening_by_weekday = settings.policy, settings.opening_by_weekday
     advisors, advisor_hours = settings.advisors, settings.advisor_hours
     technicians, technician_hours = settings.technicians, settings.technician_hours
@@ -436,11 +440,13 @@ class RequestedJob:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RequestedWork:
-    """What the caller asked for, checked: the engine's request and the jobs behind it."""
+    """What the caller asked for, checked: the engine's request and the jobs behind it, and
+    the capacity settings it was checked against (the booking that follows uses the same)."""
 
     slot_request: SlotRequest
     jobs: tuple[RequestedJob, ...]
     vehicle: Vehicle | None
+    settings: CapacitySettings
 
 
 def slot_request_build(
@@ -533,7 +539,7 @@ def slot_request_build(
         beyond_maximum=beyond_maximum,
         mobility_needed=mobility_needed,
     )
-    return RequestedWork(slot_request=slot_request, jobs=tuple(requested), vehicle=found)
+    return RequestedWork(slot_request=slot_request, jobs=tuple(requested), vehicle=found, settings=settings)
 
 
 def advisor_get(*, dealership: Dealership, advisor_id: int) -> Advisor | None:

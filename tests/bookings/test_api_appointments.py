@@ -296,3 +296,35 @@ def test_the_list_filters_by_advisor_and_status(client, alice, shop, milano):
 def test_a_technician_cannot_book(client, member_of, shop):
     client.force_login(member_of(Role.TECHNICIAN))
     assert client.get(_url("api_appointment_list")).status_code == 403
+
+
+def test_a_booking_runs_a_fixed_short_list_of_statements(client, alice, shop, milano):
+    """bench/booking.py: every statement on the booking path is a round trip on every booking.
+    The capacity settings are read once, the receptions of the chosen advisor only, and the
+    booking makes no savepoint inside the request's transaction."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(alice)
+    other = VehicleFactory(customer__dealership=milano)
+    first, second = client.get(_url("api_availability"), {"jobs": "SRV", "alternatives": 2}).json()[
+        "proposals"
+    ][:2]
+    assert (
+        _post(client, "api_appointment_list", _booking(shop, first)).status_code == 201
+    )  # the day's lock row
+    booking = {**_booking(shop, second), "customer": other.customer_id, "vehicle": other.id}
+    with CaptureQueriesContext(connection) as captured:
+        response = _post(client, "api_appointment_list", booking, headers={"Idempotency-Key": "k-1"})
+    assert response.status_code == 201, response.content
+    statements = [query["sql"] for query in captured]
+    assert sum("capacity_version" in sql for sql in statements) == 1
+    [receptions] = [sql for sql in statements if "reception_ends_at" in sql and sql.startswith("SELECT")]
+    assert "advisor_id = " in receptions
+    # The test's own transaction makes idempotent()'s block a savepoint: that one pair only.
+    assert sum(sql.startswith("SAVEPOINT") for sql in statements) == 1
+    # The user, the tenant check, the vehicle with its owner, the settings' version, open
+    # campaigns; the savepoint; the day lock, receptions, labour; five inserts (appointment,
+    # labour, job, history, key); the release. (Sessions come from Redis when there is one.)
+    without_sessions = [sql for sql in statements if "django_session" not in sql]
+    assert len(without_sessions) == 15, "\n".join(without_sessions)
