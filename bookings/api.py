@@ -197,6 +197,8 @@ class AppointmentListApi(AppointmentApiBase):
             raise serializers.ValidationError(errors)
         work = workshop_selectors.slot_request_build(
             dealership=dealership,
+            # The tenant check read the dealership's row in this request: its version is current.
+            settings=workshop_selectors.capacity_settings(dealership, version=dealership.capacity_version),
             now=now,
             jobs=data["jobs"],
             extra_minutes=data.get("extra_minutes"),
@@ -242,15 +244,15 @@ class AppointmentListApi(AppointmentApiBase):
                 action=book_it,
             )
         except SlotTaken as taken:
-            raise _with_next_proposals(taken, dealership, work.slot_request, now, data["drop_off"]) from None
+            raise _with_next_proposals(taken, dealership, work, now, data["drop_off"]) from None
         return Response(body, status=code)
 
 
-def _with_next_proposals(taken: SlotTaken, dealership, slot_request, now, wanted) -> SlotTaken:
+def _with_next_proposals(taken: SlotTaken, dealership, work, now, wanted) -> SlotTaken:
     """R4.4 at the moment of losing a race: the next free times after the one wanted, so the
     caller can offer them."""
     offer = workshop_selectors.availability_offer(
-        dealership=dealership, request=slot_request, now=now, from_time=wanted
+        dealership=dealership, request=work.slot_request, now=now, from_time=wanted, settings=work.settings
     )
     proposals = [proposal_data(p) for p in offer.proposals]
     for proposal in proposals:  # JSON-ready: the error handler does not run serializers

@@ -193,7 +193,11 @@ def self_booking_times(request: HttpRequest, dealership: Dealership) -> HttpResp
                     )
                     return redirect("self_booking_confirm", dealership_slug=dealership.slug)
         offer = workshop_selectors.availability_offer(
-            dealership=dealership, request=work.slot_request, now=now, from_time=taken_time
+            dealership=dealership,
+            request=work.slot_request,
+            now=now,
+            from_time=taken_time,
+            settings=work.settings,
         )
     return render(
         request,
@@ -329,7 +333,7 @@ def self_booking_manage(request: HttpRequest, dealership: Dealership, token: str
             wished_date=_date_or_none(request.GET.get("wished_date"), now, dealership),
         )
         offer = workshop_selectors.availability_offer(
-            dealership=dealership, request=work.slot_request, now=now
+            dealership=dealership, request=work.slot_request, now=now, settings=work.settings
         )
     return render(
         request,

@@ -79,7 +79,7 @@ def phone_booking(request: HttpRequest, access: StaffAccess) -> HttpResponse:
         )
         if work is not None:
             offer = workshop_selectors.availability_offer(
-                dealership=dealership, request=work.slot_request, now=now
+                dealership=dealership, request=work.slot_request, now=now, settings=work.settings
             )
     if request.method == "POST" and work is not None:
         choice = ProposalChoiceForm(request.POST)
@@ -111,7 +111,11 @@ def phone_booking(request: HttpRequest, access: StaffAccess) -> HttpResponse:
                 messages.error(request, _("That time was just taken. Here are the next free times."))
                 more_times = replace(work.slot_request, alternatives=max(work.slot_request.alternatives, 4))
                 offer = workshop_selectors.availability_offer(
-                    dealership=dealership, request=more_times, now=timezone.now(), from_time=drop_off
+                    dealership=dealership,
+                    request=more_times,
+                    now=timezone.now(),
+                    from_time=drop_off,
+                    settings=work.settings,
                 )
             else:
                 return redirect(

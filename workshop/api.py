@@ -137,10 +137,18 @@ class AvailabilityApi(WorkshopApiBase):
         if query.validated_data["beyond_maximum"] and not self.access.can(Capability.MANAGE_CAPACITY):
             raise PermissionDenied(_("Only a workshop manager may book beyond an advisor's maximum."))
         now = timezone.now()
-        slot_request = selectors.slot_request_build(
-            dealership=self.dealership, now=now, **query.validated_data
-        ).slot_request
-        offer = selectors.availability_offer(dealership=self.dealership, request=slot_request, now=now)
+        dealership = self.dealership
+        work = selectors.slot_request_build(
+            dealership=dealership,
+            # The tenant check read the dealership's row in this request: its version is current.
+            settings=selectors.capacity_settings(dealership, version=dealership.capacity_version),
+            now=now,
+            **query.validated_data,
+        )
+        slot_request = work.slot_request
+        offer = selectors.availability_offer(
+            dealership=self.dealership, request=slot_request, now=now, settings=work.settings
+        )
         proposals = list(offer.proposals)
         quiet = next((i for i, p in enumerate(proposals[:2]) if p.period is availability.Period.QUIET), None)
         busy = next((i for i, p in enumerate(proposals[:2]) if p.period is availability.Period.BUSY), None)

@@ -1,5 +1,6 @@
 """Reads for the workshop: the capacity snapshot the engine works on, the offer, the load view."""
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -93,11 +94,20 @@ _SETTINGS: dict[tuple[int, object], CapacitySettings] = {}
 _SETTINGS_MAX_ENTRIES = 512
 
 
-def capacity_settings(dealership: Dealership) -> CapacitySettings:
-    """One query when the dealership's settings are already in memory, eleven when not."""
-    version = sql.rows(
-        f"SELECT capacity_version FROM {sql.table(Dealership)} WHERE id = %s", [dealership.pk]
-    )[0][0]
+def capacity_settings(dealership: Dealership, *, version: uuid.UUID | None = None) -> CapacitySettings:
+    """One query when the dealership's settings are already in memory, eleven when not.
+
+    `version`: the dealership's capacity_version as this request read it, which saves the
+    query. A tenant view's dealership comes from the tenant check of the same request
+    (dealerships.access), so its `capacity_version` is current; an instance kept from earlier
+    is not, and must not be used so.
+    """
+    if version is None:
+        version = sql.rows(
+            f"SELECT capacity_version FROM {sql.table(Dealership)} WHERE id = %s", [dealership.pk]
+        )[0][0]
+    if not isinstance(version, uuid.UUID):
+        version = uuid.UUID(version)  # SQLite answers the hex text Django stored
     key = (dealership.pk, version)
     settings = _SETTINGS.get(key)
     if settings is None:
@@ -369,15 +379,23 @@ def _absences(
 
 
 def availability_offer(
-    *, dealership: Dealership, request: SlotRequest, now: datetime, from_time: datetime | None = None
+    *,
+    dealership: Dealership,
+    request: SlotRequest,
+    now: datetime,
+    from_time: datetime | None = None,
+    settings: CapacitySettings | None = None,
 ) -> DoubleOffer:
     """The double offer for the request (R4): nine days looked at first, then three weeks, then
-    the whole horizon, until the offer is complete. Each look is one loader call (3 queries).
+    the whole horizon, until the offer is complete. The capacity settings are read once (or come
+    as `settings`, as the request already read them); each look is then two queries.
     `from_time` asks for the next times from then on (a time the caller wanted was just taken:
     the customer hears the nearest ones, not next Monday's). An offer without proposals when
     nothing in the horizon fits."""
+    if settings is None:
+        settings = capacity_settings(dealership)
     today = now.astimezone(dealership.tz).date()
-    horizon_end = today + timedelta(days=capacity_settings(dealership).booking_horizon_days)
+    horizon_end = today + timedelta(days=settings.booking_horizon_days)
     # Nothing can be offered before the time asked from, nor before the customer's first window.
     not_before = [from_time] if from_time else []
     if request.windows:
@@ -393,7 +411,7 @@ def availability_offer(
     for last_day in looks:
         if last_day < first_day:
             break
-        snapshot = capacity_load(dealership=dealership, start=first_day, end=last_day)
+        snapshot = capacity_load(dealership=dealership, start=first_day, end=last_day, settings=settings)
         try:
             offer = availability.offer_slots(snapshot, request, now=now, not_before=from_time)
         except availability.NoCapacity:
@@ -468,6 +486,7 @@ def slot_request_build(
     alternatives: int = 0,
     beyond_maximum: bool = False,
     mobility_needed: bool = False,
+    settings: CapacitySettings | None = None,
 ) -> RequestedWork:
     """Turn what the caller asked for into the engine's request; ValidationError names the field.
 
@@ -475,7 +494,8 @@ def slot_request_build(
     the labour of all of them is the immobilisation the engine plans (R3.1).
     """
     today = now.astimezone(dealership.tz).date()
-    settings = capacity_settings(dealership)
+    if settings is None:
+        settings = capacity_settings(dealership)
     horizon_end = today + timedelta(days=settings.booking_horizon_days)
     errors: dict[str, str] = {}
     requested: list[RequestedJob] = []
