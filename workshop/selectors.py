@@ -174,10 +174,10 @@ def capacity_load(
     advisor_id: int | None = None,
     settings: CapacitySettings | None = None,
 ) -> Snapshot:
-    """The capacity of the local days start..end (inclusive) in three queries, however many
-    appointments there are, once the dealership's settings are in memory: their version, the
-    receptions booked or held for online customers, and the booked labour summed by day and
-    skill.
+    """The capacity of the local days start..end (inclusive) in two queries, however many
+    appointments there are, once the dealership's settings are in memory: their version, and
+    what is taken (the receptions booked or held for online customers, and the booked labour
+    summed by day and skill).
 
     `excluding` leaves one appointment out: the one being moved does not block its new time;
     `holder` leaves that customer's own hold out.
@@ -203,14 +203,15 @@ def capacity_load(
     receptions: dict[tuple[int, date], list[Interval]] = defaultdict(list)
     online: dict[tuple[int, date], int] = defaultdict(int)
     overridden: dict[tuple[int, date], int] = defaultdict(int)
-    for booked_with, day, drop_off, reception_end, channel, override_reason in _taken_receptions(
+    taken_receptions, booked_labour = _taken_capacity(
         dealership, start, end, excluding, now or timezone.now(), holder, advisor_id
-    ):
+    )
+    for booked_with, day, drop_off, reception_end, channel, override_reason in taken_receptions:
         receptions[(booked_with, day)].append(Interval(start=drop_off, end=reception_end))
         online[(booked_with, day)] += channel == Channel.WEB
         overridden[(booked_with, day)] += bool(override_reason)
     labour: dict[date, dict[str, int]] = defaultdict(dict)
-    for day, skill, minutes in _booked_labour(dealership, start, end, excluding):
+    for day, skill, minutes in booked_labour:
         labour[day][skill] = minutes
 
     days = []
@@ -269,7 +270,7 @@ def capacity_load(
 # building the same querysets through the ORM cost five times the database's own time.
 
 
-def _taken_receptions(
+def _taken_capacity(
     dealership: Dealership,
     start: date,
     end: date,
@@ -277,12 +278,14 @@ def _taken_receptions(
     now: datetime,
     holder: str | None,
     advisor_id: int | None,
-) -> list[tuple]:
-    """The booked receptions, and the times held for customers finishing an online booking,
-    which count as taken and as online (R9.5), in one statement."""
+) -> tuple[list[tuple], list[tuple]]:
+    """What is taken on the days, in one statement: the booked receptions, the times held for
+    customers finishing an online booking, which count as taken and as online (R9.5), and the
+    booked labour summed by day and skill. The three are one UNION ALL, told apart by its first
+    column, because each statement is a round trip on every booking."""
     booked = (
-        "SELECT advisor_id, local_day, drop_off_at, reception_ends_at, channel, capacity_override_reason"
-        f" FROM {sql.table(Appointment)}"
+        "SELECT 'reception', advisor_id, local_day, drop_off_at, reception_ends_at, channel,"
+        f" capacity_override_reason, 0 FROM {sql.table(Appointment)}"
         f" WHERE dealership_id = %s AND local_day BETWEEN %s AND %s AND status NOT IN ({_RELEASED})"
     )
     params = [dealership.pk, sql.day_param(start), sql.day_param(end), *CAPACITY_RELEASED]
@@ -293,7 +296,8 @@ def _taken_receptions(
         booked += " AND advisor_id = %s"
         params.append(advisor_id)
     held = (
-        f"SELECT advisor_id, local_day, drop_off_at, reception_ends_at, %s, '' FROM {sql.table(SlotHold)}"
+        "SELECT 'reception', advisor_id, local_day, drop_off_at, reception_ends_at, %s, '', 0"
+        f" FROM {sql.table(SlotHold)}"
         " WHERE dealership_id = %s AND local_day BETWEEN %s AND %s AND expires_at > %s AND holder <> %s"
     )
     params += [
@@ -307,23 +311,29 @@ def _taken_receptions(
     if advisor_id is not None:
         held += " AND advisor_id = %s"
         params.append(advisor_id)
-    taken = sql.rows(f"{booked} UNION ALL {held}", params)
-    return [(a, sql.as_date(d), sql.as_utc(s), sql.as_utc(e), c, o) for a, d, s, e, c, o in taken]
-
-
-def _booked_labour(dealership: Dealership, start: date, end: date, excluding: int | None) -> list[tuple]:
-    statement = (
-        f"SELECT labour.day, labour.skill, SUM(labour.minutes) FROM {sql.table(AppointmentLabour)} labour"
+    labour = (
+        "SELECT 'labour', NULL, labour.day, NULL, NULL, labour.skill, '', SUM(labour.minutes)"
+        f" FROM {sql.table(AppointmentLabour)} labour"
         f" JOIN {sql.table(Appointment)} appointment ON appointment.id = labour.appointment_id"
         " WHERE labour.dealership_id = %s AND labour.day BETWEEN %s AND %s"
         f" AND appointment.status NOT IN ({_RELEASED})"
     )
-    params = [dealership.pk, sql.day_param(start), sql.day_param(end), *CAPACITY_RELEASED]
+    params += [dealership.pk, sql.day_param(start), sql.day_param(end), *CAPACITY_RELEASED]
     if excluding is not None:
-        statement += " AND labour.appointment_id <> %s"
+        labour += " AND labour.appointment_id <> %s"
         params.append(excluding)
-    statement += " GROUP BY labour.day, labour.skill"
-    return [(sql.as_date(day), skill, int(minutes)) for day, skill, minutes in sql.rows(statement, params)]
+    labour += " GROUP BY labour.day, labour.skill"
+    receptions, labour_by_day_and_skill = [], []
+    for kind, advisor, day, starts, ends, channel_or_skill, reason, minutes in sql.rows(
+        f"{booked} UNION ALL {held} UNION ALL {labour}", params
+    ):
+        if kind == "labour":
+            labour_by_day_and_skill.append((sql.as_date(day), channel_or_skill, int(minutes)))
+        else:
+            receptions.append(
+                (advisor, sql.as_date(day), sql.as_utc(starts), sql.as_utc(ends), channel_or_skill, reason)
+            )
+    return receptions, labour_by_day_and_skill
 
 
 _RELEASED = sql.placeholders(len(CAPACITY_RELEASED))

@@ -326,10 +326,10 @@ def test_a_booking_runs_a_fixed_short_list_of_statements(client, alice, shop, mi
     # The test's own transaction makes idempotent()'s block a savepoint: that one pair only.
     assert sum(sql.startswith("SAVEPOINT") for sql in statements) == 1
     # The user, the tenant check, the vehicle with its owner, open campaigns; the savepoint;
-    # the day lock, receptions, labour; five inserts (appointment, labour, job, history, key);
-    # the release. (Sessions come from Redis when there is one.)
+    # the day lock, what is taken (receptions and labour); five inserts (appointment, labour,
+    # job, history, key); the release. (Sessions come from Redis when there is one.)
     without_sessions = [sql for sql in statements if "django_session" not in sql]
-    assert len(without_sessions) == 14, "\n".join(without_sessions)
+    assert len(without_sessions) == 13, "\n".join(without_sessions)
 
 
 def test_r4_2_a_closure_is_seen_by_the_next_request(client, alice, shop, milano):

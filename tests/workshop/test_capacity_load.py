@@ -17,7 +17,7 @@ from workshop.services import absence_create, absence_delete, job_save
 
 MONDAY = date(2026, 11, 23)
 TUESDAY = MONDAY + timedelta(days=1)
-LOADER_QUERIES = 3  # with the capacity settings in memory
+LOADER_QUERIES = 2  # with the capacity settings in memory: their version, what is taken
 SETTINGS_QUERIES = 10  # policy, hours, closures, advisors and technicians, shifts, absences, jobs
 
 
