@@ -137,6 +137,10 @@ class BookSerializer(serializers.Serializer):
         return value
 
 
+# One bound instance of each serves every booking: DRF deep-copies a serializer's declared
+# fields each time one is made, which cost more than the validating and serializing themselves
+# (bench/booking.py). run_validation and to_representation only read the bound fields (errors
+# are raised, not kept), so the instances are shared safely across requests and threads.
 _BOOK_REQUEST = BookSerializer()
 _BOOKED_ANSWER = AppointmentSerializer()
 

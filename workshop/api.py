@@ -147,7 +147,7 @@ class AvailabilityApi(WorkshopApiBase):
         )
         slot_request = work.slot_request
         offer = selectors.availability_offer(
-            dealership=self.dealership, request=slot_request, now=now, settings=work.settings
+            dealership=dealership, request=slot_request, now=now, settings=work.settings
         )
         proposals = list(offer.proposals)
         quiet = next((i for i, p in enumerate(proposals[:2]) if p.period is availability.Period.QUIET), None)

@@ -52,7 +52,7 @@ def _book(milano, shop, clock="08:00", day=TUESDAY, alice=None, **extra):
             dealership=milano,
             customer=vehicle.customer,
             vehicle=vehicle,
-            advisor_id=shop["giulia"].id,
+            advisor_id=extra.pop("advisor_id", shop["giulia"].id),
             drop_off=at(day, clock),
             jobs=extra.pop("jobs", _service_job(shop)),
             now=NOW,
@@ -142,6 +142,32 @@ def test_r4_3_a_normal_booking_cannot_take_the_kept_free_quarter_but_a_comeback_
     comeback = _book(milano, shop, clock=clock, comeback=True)  # R2.3: within 48 hours
     assert comeback.uses_kept_free_time
     assert comeback.kind == "comeback"
+
+
+def test_r4_3_the_check_at_booking_keeps_each_advisors_own_kept_free_quarters(milano, shop):
+    """The booking confirms its time loading the chosen advisor alone; the quarter kept free
+    still turns with that advisor's place among all of them, as in the offer."""
+    from workshop.availability import Policy, kept_free_quarters
+    from workshop.selectors import capacity_load
+
+    workshop_policy_save(dealership=milano, kept_free_minutes_per_hour=15)
+    marco = AdvisorFactory(dealership=milano, name="Marco", max_customers_per_day=8)
+    giulia_day, marco_day = capacity_load(dealership=milano, start=TUESDAY, end=TUESDAY).days[0].advisors
+    assert marco_day.advisor_id == marco.id
+
+    def on_the_grid(advisor_day):
+        return {
+            q.start
+            for q in kept_free_quarters(advisor_day, Policy(), milano.tz)
+            if q.start.astimezone(milano.tz).minute % 30 == 0
+        }
+
+    marcos_only = sorted(on_the_grid(marco_day) - on_the_grid(giulia_day))
+    assert marcos_only, "the two advisors keep different quarters free"
+    clock = marcos_only[0].astimezone(milano.tz).strftime("%H:%M")
+    with pytest.raises(SlotTaken):
+        _book(milano, shop, clock=clock, advisor_id=marco.id)
+    assert _book(milano, shop, clock=clock).advisor_id == shop["giulia"].id
 
 
 @pytest.mark.parametrize(
