@@ -309,12 +309,10 @@ def test_a_booking_runs_a_fixed_short_list_of_statements(client, alice, shop, mi
 
     client.force_login(alice)
     other = VehicleFactory(customer__dealership=milano)
-    first, second = client.get(_url("api_availability"), {"jobs": "SRV", "alternatives": 2}).json()[
-        "proposals"
-    ][:2]
-    assert (
-        _post(client, "api_appointment_list", _booking(shop, first)).status_code == 201
-    )  # the day's lock row
+    offer = client.get(_url("api_availability"), {"jobs": "SRV", "alternatives": 2}).json()
+    first, second = offer["proposals"][:2]
+    first_booking = _post(client, "api_appointment_list", _booking(shop, first))  # makes the day's lock row
+    assert first_booking.status_code == 201
     booking = {**_booking(shop, second), "customer": other.customer_id, "vehicle": other.id}
     with CaptureQueriesContext(connection) as captured:
         response = _post(client, "api_appointment_list", booking, headers={"Idempotency-Key": "k-1"})
