@@ -11,7 +11,7 @@ PostgreSQL, created when missing); later runs reuse it.
 Timed, for a mix of requests (a 60-minute service, a 90-minute diagnosis, a 10-hour job that
 takes the evening drop-off, an urgent repair, a comeback, with alternatives):
   (a) the pure engine call on a snapshot already loaded;
-  (b) loader + engine: `workshop.selectors.availability_offer`, as the API calls it;
+  (b) loader + engine: `bookings.offers.availability_offer`, as the API calls it;
   (c) the HTTP endpoint through Django's test client (authentication, tenancy, JSON).
 Target: p95 of (b) under 30 ms. Prints one JSON object.
 """
@@ -113,8 +113,9 @@ def _measure(dealership, calls: int):
     from django.test import Client
     from django.urls import reverse
 
+    from bookings.capacity import capacity_load
+    from bookings.offers import FIRST_LOOKS, availability_offer
     from workshop.availability import offer_slots
-    from workshop.selectors import FIRST_LOOKS, availability_offer, capacity_load
 
     requests = _requests()
     today = NOW.astimezone(dealership.tz).date()

@@ -1,20 +1,27 @@
 from django.urls import path
 
-from bookings import api
+from bookings.api import appointments, availability
 
-P = "dealerships/<slug:dealership_slug>/appointments/"
+D = "dealerships/<slug:dealership_slug>/"
+P = D + "appointments/"
 
 urlpatterns = [
-    path(P, api.AppointmentListApi.as_view(), name="api_appointment_list"),
-    path(P + "<int:appointment_id>/", api.AppointmentDetailApi.as_view(), name="api_appointment_detail"),
+    path(D + "availability/", availability.AvailabilityApi.as_view(), name="api_availability"),
+    path(D + "workload/", availability.WorkloadApi.as_view(), name="api_workload"),
+    path(P, appointments.AppointmentListApi.as_view(), name="api_appointment_list"),
+    path(
+        P + "<int:appointment_id>/",
+        appointments.AppointmentDetailApi.as_view(),
+        name="api_appointment_detail",
+    ),
     path(
         P + "<int:appointment_id>/reschedule/",
-        api.AppointmentRescheduleApi.as_view(),
+        appointments.AppointmentRescheduleApi.as_view(),
         name="api_appointment_reschedule",
     ),
     path(
         P + "<int:appointment_id>/transitions/",
-        api.AppointmentTransitionApi.as_view(),
+        appointments.AppointmentTransitionApi.as_view(),
         name="api_appointment_transition",
     ),
 ]

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 
 from django.db import transaction
 
+from bookings.capacity import capacity_load
 from bookings.models import (
     Appointment,
     AppointmentJob,
@@ -21,7 +22,6 @@ from customers.models import Vehicle
 from dealerships.models import Dealership
 from workshop.availability import Interval, kept_free_quarters
 from workshop.models import Job, JobKind
-from workshop.selectors import capacity_load
 
 DAYS_BEFORE, DAYS_AFTER = 14, 21
 KIND_OF_JOB = {

@@ -1,20 +1,24 @@
-"""The guided phone booking's form: the call's answers, checked for shape; the rules are in the
-engine and the booking service."""
+"""The booking pages' forms: the answers checked for shape and against the dealership (its
+catalogue, advisors and booking horizon); the booking rules are in the engine and the services."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from bookings import requests
 from bookings.models import AppointmentKind
-from workshop.models import Skill
-from workshop.selectors import slot_request_build
+from bookings.services import AppointmentDetails
+from workshop.capacity_settings import CapacitySettings
+from workshop.models import Job, Skill
 
+NO_MOBILITY, COURTESY_CAR = "none", "courtesy_car"
+MORE_TIMES = 4  # R4.4: the alternatives "more times" asks for
 MOBILITY_OPTIONS = [
-    ("none", _("No mobility needed")),
-    ("courtesy_car", _("Courtesy car")),
+    (NO_MOBILITY, _("No mobility needed")),
+    (COURTESY_CAR, _("Courtesy car")),
     ("pickup_delivery", _("Pick-up and delivery")),
     ("taxi", _("Taxi")),
     ("staff_driver", _("A staff member drives the customer")),
@@ -68,16 +72,66 @@ class PhoneBookingForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args, vehicles=(), jobs=(), **kwargs):
+    def __init__(self, *args, vehicles=(), settings: CapacitySettings, today: date, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.settings, self.today = settings, today
+        self.vehicles = {vehicle.id: vehicle for vehicle in vehicles}
         self.fields["vehicle"].choices = [(v.id, str(v)) for v in vehicles]
-        self.fields["jobs"].choices = [(j.code, f"{j.name} ({j.labour_minutes} min)") for j in jobs]
+        self.fields["jobs"].choices = [
+            (job.code, f"{job.name} ({job.labour_minutes} min)")
+            for job in settings.active_jobs_by_code.values()
+        ]
+
+    def clean_jobs(self) -> tuple[Job, ...]:
+        return tuple(self.settings.active_jobs_by_code[code] for code in self.cleaned_data["jobs"])
+
+    def clean_vehicle(self):
+        return self.vehicles[self.cleaned_data["vehicle"]]
+
+    def clean_wished_date(self) -> date | None:
+        return _checked_wished_date(self)
 
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("jobs") and not cleaned.get("extra_minutes") and "jobs" not in self.errors:
-            self.add_error("jobs", _("Choose at least one job or give the labour time."))
+            self.add_error("jobs", requests.no_work_error())
         return cleaned
+
+    def work_wanted(self) -> requests.WorkWanted:
+        data = self.cleaned_data
+        extra = None
+        if data["extra_minutes"]:
+            extra = requests.ExtraLabour(minutes=data["extra_minutes"], skill=data["extra_skill"])
+        return requests.WorkWanted(
+            jobs=data["jobs"],
+            extra=extra,
+            vehicle=data["vehicle"],
+            urgent=data["urgent"],
+            comeback=data["kind"] == AppointmentKind.COMEBACK,
+            wished_day=data["wished_date"],
+            alternatives=MORE_TIMES if data["more"] else 0,
+            mobility_needed=data["mobility"] != NO_MOBILITY,
+        )
+
+    def appointment_details(self) -> AppointmentDetails:
+        data = self.cleaned_data
+        return AppointmentDetails(
+            kind=data["kind"],
+            customer_requests=data["customer_requests"],
+            test_drive_needed=data["test_drive_needed"],
+            replacement_vehicle_wanted=data["replacement_vehicle_wanted"] or data["mobility"] == COURTESY_CAR,
+            special_requests=data["special_requests"],
+            mileage_km=data["mileage_km"],
+        )
+
+
+def _checked_wished_date(form: forms.Form) -> date | None:
+    problem = requests.wished_day_error(
+        settings=form.settings, today=form.today, wished_day=form.cleaned_data["wished_date"]
+    )
+    if problem:
+        raise forms.ValidationError(problem)
+    return form.cleaned_data["wished_date"]
 
 
 class ProposalChoiceForm(forms.Form):
@@ -105,11 +159,12 @@ class IdentifyForm(forms.Form):
     )
 
 
-def requested_work_for(form: forms.Form, **arguments):
-    """The engine's request for a form's answers (workshop.selectors.slot_request_build); the
-    rules' objections go on the form's fields instead, and None comes back."""
+def requested_work_for(form: forms.Form, *, dealership, wanted: requests.WorkWanted):
+    """The engine's request for a valid form's answers, or None with the objection on the form."""
     try:
-        return slot_request_build(**arguments)
+        return requests.requested_work_build(
+            dealership=dealership, wanted=wanted, today=form.today, settings=form.settings
+        )
     except ValidationError as problem:
         for field, messages in problem.message_dict.items():
             form.add_error(field if field in form.fields else None, messages)
@@ -142,7 +197,26 @@ class ServicesForm(forms.Form):
         label=_("Your service advisor"), coerce=int, empty_value=None, required=False
     )
 
-    def __init__(self, *args, jobs=(), advisors=(), **kwargs):
+    def __init__(
+        self, *args, jobs=(), advisors=(), settings: CapacitySettings, today: date, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.settings, self.today = settings, today
+        self.jobs = {job.code: job for job in jobs}
         self.fields["jobs"].choices = [(job.code, job.name) for job in jobs]
         self.fields["advisor"].choices = [("", _("No preference")), *((a.id, a.name) for a in advisors)]
+
+    def clean_wished_date(self) -> date | None:
+        return _checked_wished_date(self)
+
+    def work_wanted(self, *, vehicle) -> requests.WorkWanted:
+        data = self.cleaned_data
+        return requests.WorkWanted(
+            jobs=tuple(self.jobs[code] for code in data["jobs"]),
+            vehicle=vehicle,
+            online=True,
+            wished_day=data["wished_date"],
+            alternatives=2,
+            mobility_needed=data["mobility"] != NO_MOBILITY,
+            advisor_id=data["advisor"],
+        )

@@ -20,9 +20,16 @@ TRANSITIONS: dict[S, frozenset[S]] = {
     S.CANCELLED: frozenset(),
     S.NO_SHOW: frozenset(),
 }
+# A cancelled appointment gives its capacity back; every other status keeps it (a no-show's
+# reception time has passed anyway, and its labour was planned).
+CAPACITY_RELEASED = (S.CANCELLED,)
+FIRST_STATUS = S.BOOKED  # what a booking made by the desk or by the customer starts as
 # The states before the car arrives: the appointment can still move, be cancelled or missed.
 OPEN = frozenset({S.REQUESTED, S.BOOKED, S.CONFIRMED})
 NEEDS_REASON = frozenset({S.CANCELLED})
+# From the arrival on, the appointment is moved along by the people who receive and repair the
+# car; before it, by whoever books.
+WORKSHOP_SIDE = frozenset({S.ARRIVED, S.IN_WORKSHOP, S.QUALITY_CHECK, S.READY, S.DELIVERED, S.CLOSED})
 
 
 def can_transition(current: str, target: str) -> bool:
@@ -31,6 +38,11 @@ def can_transition(current: str, target: str) -> bool:
 
 def can_reschedule(current: str) -> bool:
     return S(current) in OPEN
+
+
+def is_workshop_side(target: str) -> bool:
+    """Whether moving to `target` is the workshop's step (arrival and after), not the booking's."""
+    return S(target) in WORKSHOP_SIDE
 
 
 def after_reschedule(current: str) -> S:

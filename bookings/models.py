@@ -30,11 +30,6 @@ class AppointmentStatus(models.TextChoices):
     NO_SHOW = "no_show", _("No-show")
 
 
-# A cancelled appointment gives its capacity back; every other status keeps it (a no-show's
-# reception time has passed anyway, and its labour was planned).
-CAPACITY_RELEASED = (AppointmentStatus.CANCELLED,)
-
-
 class Channel(models.TextChoices):
     PHONE = "phone", _("Phone")
     WEB = "web", _("Online")

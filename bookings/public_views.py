@@ -2,7 +2,7 @@
 services, pick one of the proposed times (held for a few minutes), confirm; then a signed link
 to see, move or cancel. Every rule is checked again on the server at each step."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -14,14 +14,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from bookings import selectors, self_service, services
-from bookings.forms import CodeForm, IdentifyForm, ProposalChoiceForm, ServicesForm, requested_work_for
-from bookings.models import AppointmentStatus, Channel, FunnelEvent, SlotHold
+from bookings import lifecycle, offers, requests, selectors, self_service, services
+from bookings.forms import (
+    COURTESY_CAR,
+    CodeForm,
+    IdentifyForm,
+    ProposalChoiceForm,
+    ServicesForm,
+    requested_work_for,
+)
+from bookings.models import Channel, FunnelEvent, SlotHold
 from config.errors import IllegalTransition, SlotTaken
 from customers.models import Customer, Vehicle
+from dealerships import selectors as dealership_selectors
+from dealerships.forms import weekly_hours_text
 from dealerships.models import Dealership
 from dealerships.scoping import public_view
 from workshop import selectors as workshop_selectors
+from workshop.capacity_settings import capacity_settings
 from workshop.models import JobKind
 
 SESSION = "self_booking"
@@ -55,6 +65,17 @@ def _identified(request: HttpRequest, dealership: Dealership) -> tuple[Customer,
 
 def _client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
+
+
+@public_view
+def booking_landing(request: HttpRequest, dealership: Dealership) -> HttpResponse:
+    """The dealership's page for customers: its hours, and the first step of booking online."""
+    hours = weekly_hours_text(dealership_selectors.opening_hours_list(dealership=dealership))
+    return render(
+        request,
+        "bookings/self_landing.html",
+        {"dealership": dealership, "weekly_hours": hours, "form": IdentifyForm()},
+    )
 
 
 @public_view
@@ -141,29 +162,20 @@ def self_booking_times(request: HttpRequest, dealership: Dealership) -> HttpResp
     customer, vehicle = identified
     now = timezone.now()
     session = _session_key(request)
-    jobs = workshop_selectors.job_list(dealership=dealership).filter(kind__in=ONLINE_KINDS)
+    settings = capacity_settings(dealership)
     data = request.POST if request.method == "POST" else (request.GET if "jobs" in request.GET else None)
     form = ServicesForm(
         data,
-        jobs=jobs,
+        jobs=[job for job in settings.active_jobs_by_code.values() if job.kind in ONLINE_KINDS],
         advisors=workshop_selectors.advisor_list(dealership=dealership),
         # The customer's usual advisor: the one of their last appointment.
         initial={"advisor": selectors.last_advisor_id(dealership=dealership, customer=customer)},
+        settings=settings,
+        today=now.astimezone(dealership.tz).date(),
     )
     offer, error, work, taken_time = None, None, None, None
     if form.is_bound and form.is_valid():
-        work = requested_work_for(
-            form,
-            dealership=dealership,
-            now=now,
-            jobs=form.cleaned_data["jobs"],
-            vehicle=vehicle,
-            channel=Channel.WEB,
-            wished_date=form.cleaned_data["wished_date"],
-            alternatives=2,
-            mobility_needed=form.cleaned_data["mobility"] != "none",
-            advisor=form.cleaned_data["advisor"],
-        )
+        work = requested_work_for(form, dealership=dealership, wanted=form.work_wanted(vehicle=vehicle))
     if work is not None:
         self_service.funnel_record(
             dealership=dealership, session=session, step=FunnelEvent.Step.SERVICES, now=now
@@ -192,7 +204,7 @@ def self_booking_times(request: HttpRequest, dealership: Dealership) -> HttpResp
                         dealership=dealership, session=session, step=FunnelEvent.Step.TIME, now=now
                     )
                     return redirect("self_booking_confirm", dealership_slug=dealership.slug)
-        offer = workshop_selectors.availability_offer(
+        offer = offers.availability_offer(
             dealership=dealership,
             request=work.slot_request,
             now=now,
@@ -234,9 +246,16 @@ def self_booking_confirm(request: HttpRequest, dealership: Dealership) -> HttpRe
     customer, vehicle = identified
     if request.method == "POST":
         now = timezone.now()
+        settings = capacity_settings(dealership)
+        jobs, unknown = requests.catalogue_jobs(settings=settings, codes=state["jobs"])
         try:
-            work = workshop_selectors.slot_request_build(
-                dealership=dealership, now=now, jobs=state["jobs"], vehicle=vehicle, channel=Channel.WEB
+            if unknown:  # the catalogue changed since the customer chose: choose again
+                raise ValidationError(unknown)
+            work = requests.requested_work_build(
+                dealership=dealership,
+                wanted=requests.WorkWanted(jobs=jobs, vehicle=vehicle, online=True),
+                today=now.astimezone(dealership.tz).date(),
+                settings=settings,
             )
             with transaction.atomic():  # the page goes on after SlotTaken (appointment_book)
                 appointment = services.appointment_book(
@@ -250,7 +269,9 @@ def self_booking_confirm(request: HttpRequest, dealership: Dealership) -> HttpRe
                     booked_by=None,
                     channel=Channel.WEB,
                     holder=session,
-                    replacement_vehicle_wanted=state.get("mobility") == "courtesy_car",
+                    details=services.AppointmentDetails(
+                        replacement_vehicle_wanted=state.get("mobility") == COURTESY_CAR
+                    ),
                     settings=work.settings,
                 )
         except (SlotTaken, ValidationError):  # taken meanwhile, or the jobs changed: choose again
@@ -321,18 +342,25 @@ def self_booking_manage(request: HttpRequest, dealership: Dealership, token: str
         else:
             return redirect("self_booking_manage", dealership_slug=dealership.slug, token=token)
         appointment = selectors.appointment_get(dealership=dealership, appointment_id=appointment.id)
-    can_move = appointment.status in (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED)
+    can_move = lifecycle.can_reschedule(appointment.status)
     if can_move and "move" in request.GET:
-        work = workshop_selectors.slot_request_build(
+        settings = capacity_settings(dealership)
+        today = now.astimezone(dealership.tz).date()
+        wished = _date_or_none(request.GET.get("wished_date"))
+        if requests.wished_day_error(settings=settings, today=today, wished_day=wished):
+            wished = None
+        work = requests.requested_work_build(
             dealership=dealership,
-            now=now,
-            jobs=[],
-            extra_minutes=appointment.labour_minutes,
-            channel=Channel.WEB,
-            alternatives=4,
-            wished_date=_date_or_none(request.GET.get("wished_date"), now, dealership),
+            wanted=requests.WorkWanted(
+                extra=requests.ExtraLabour(minutes=appointment.labour_minutes),
+                online=True,
+                alternatives=4,
+                wished_day=wished,
+            ),
+            today=today,
+            settings=settings,
         )
-        offer = workshop_selectors.availability_offer(
+        offer = offers.availability_offer(
             dealership=dealership, request=work.slot_request, now=now, settings=work.settings
         )
     return render(
@@ -349,10 +377,8 @@ def self_booking_manage(request: HttpRequest, dealership: Dealership, token: str
     )
 
 
-def _date_or_none(text, now, dealership):
+def _date_or_none(text: str | None) -> date | None:
     try:
-        wished = date.fromisoformat(text or "")
+        return date.fromisoformat(text or "")
     except ValueError:
         return None
-    today = now.astimezone(dealership.tz).date()
-    return wished if today <= wished <= today + timedelta(days=60) else None

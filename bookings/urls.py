@@ -1,8 +1,10 @@
 from django.urls import path
 
-from bookings import public_views, views
+from bookings import load_views, public_views, views
 
 urlpatterns = [
+    path("d/<slug:dealership_slug>/workshop/load/", load_views.workload_week, name="workload_week"),
+    path("book/<slug:dealership_slug>/", public_views.booking_landing, name="booking_landing"),
     path("d/<slug:dealership_slug>/book/", views.phone_booking, name="phone_booking"),
     path("d/<slug:dealership_slug>/settings/phrases/", views.script_phrases, name="script_phrases"),
     path(

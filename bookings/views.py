@@ -16,14 +16,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from bookings import phrases, selectors, services
-from bookings.forms import PhoneBookingForm, ProposalChoiceForm, requested_work_for
-from bookings.models import Document, ScriptPhrase
+from bookings import offers, phrases, selectors, services
+from bookings.forms import MORE_TIMES, PhoneBookingForm, ProposalChoiceForm, requested_work_for
+from bookings.models import AppointmentKind, Document, ScriptPhrase
 from config.errors import SlotTaken
 from customers import selectors as customer_selectors
 from dealerships.access import Capability, StaffAccess
 from dealerships.scoping import staff_view
-from workshop import selectors as workshop_selectors
+from workshop.capacity_settings import capacity_settings
 
 
 def _greeting_period(hour: int) -> str:
@@ -37,121 +37,128 @@ def _greeting_period(hour: int) -> str:
 @staff_view(Capability.BOOK_APPOINTMENTS)
 @require_http_methods(["GET", "POST"])
 def phone_booking(request: HttpRequest, access: StaffAccess) -> HttpResponse:
-    """One page that follows the call: greeting, reason, customer, vehicle and campaigns,
-    requests, the double offer, mobility, then the booking and its recap."""
-    dealership = access.dealership
-    now = timezone.now()
-    data = request.POST if request.method == "POST" else request.GET
-    customer = None
-    if data.get("customer", "").isdigit():
-        customer = customer_selectors.customer_file_get(
-            dealership=dealership, customer_id=int(data["customer"])
-        )
-    query = data.get("q", "").strip()
-    matches = (
-        customer_selectors.customer_search(dealership=dealership, query=query)
-        if query and not customer
-        else []
+    """One page that follows the call: greeting, customer, reason, vehicle and campaigns,
+    requests, mobility, the double offer, then the booking and its recap."""
+    dealership, now = access.dealership, timezone.now()
+    answers = request.POST if request.method == "POST" else request.GET
+    customer = _customer_on_the_line(dealership, answers)
+    form = _call_form(
+        dealership, customer, answers, now=now, asked=request.method == "POST" or "find" in answers
     )
-    vehicles = list(customer.vehicles.all()) if customer else []
-    form = PhoneBookingForm(
-        data if customer and ("find" in data or request.method == "POST") else None,
-        initial={"customer": customer.id if customer else None, "kind": "maintenance", "mobility": "none"}
-        | ({"vehicle": vehicles[0].id} if len(vehicles) == 1 else {}),
-        vehicles=vehicles,
-        jobs=workshop_selectors.job_list(dealership=dealership),
-    )
-    offer = work = None
+    work = offer = None
     if form.is_bound and form.is_valid():
-        work = requested_work_for(
-            form,
-            dealership=dealership,
-            now=now,
-            jobs=form.cleaned_data["jobs"],
-            extra_minutes=form.cleaned_data["extra_minutes"],
-            extra_skill=form.cleaned_data["extra_skill"],
-            vehicle=form.cleaned_data["vehicle"],
-            urgent=form.cleaned_data["urgent"],
-            comeback=form.cleaned_data["kind"] == "comeback",
-            wished_date=form.cleaned_data["wished_date"],
-            alternatives=4 if form.cleaned_data["more"] else 0,
-            mobility_needed=form.cleaned_data["mobility"] != "none",
+        work = requested_work_for(form, dealership=dealership, wanted=form.work_wanted())
+    if work is not None and request.method == "GET":
+        offer = offers.availability_offer(
+            dealership=dealership, request=work.slot_request, now=now, settings=work.settings
         )
-        if work is not None:
-            offer = workshop_selectors.availability_offer(
-                dealership=dealership, request=work.slot_request, now=now, settings=work.settings
+    elif work is not None:
+        appointment, offer = _book_the_chosen_time(request, dealership, customer, form, work, now=now)
+        if appointment is not None:
+            return redirect(
+                "appointment_booked", dealership_slug=dealership.slug, appointment_id=appointment.id
             )
-    if request.method == "POST" and work is not None:
-        choice = ProposalChoiceForm(request.POST)
-        if choice.is_valid():
-            advisor_id, drop_off = choice.cleaned_data["proposal"]
-            try:
-                with transaction.atomic():  # the page goes on after SlotTaken (appointment_book)
-                    appointment = services.appointment_book(
-                        dealership=dealership,
-                        customer=customer,
-                        vehicle=work.vehicle,
-                        advisor_id=advisor_id,
-                        drop_off=drop_off,
-                        jobs=work.jobs,
-                        now=now,
-                        booked_by=request.user,
-                        urgent=form.cleaned_data["urgent"],
-                        comeback=form.cleaned_data["kind"] == "comeback",
-                        kind=form.cleaned_data["kind"],
-                        customer_requests=form.cleaned_data["customer_requests"],
-                        test_drive_needed=form.cleaned_data["test_drive_needed"],
-                        replacement_vehicle_wanted=form.cleaned_data["replacement_vehicle_wanted"]
-                        or form.cleaned_data["mobility"] == "courtesy_car",
-                        special_requests=form.cleaned_data["special_requests"],
-                        mileage_km=form.cleaned_data["mileage_km"],
-                        settings=work.settings,
-                    )
-            except SlotTaken:
-                messages.error(request, _("That time was just taken. Here are the next free times."))
-                more_times = replace(work.slot_request, alternatives=max(work.slot_request.alternatives, 4))
-                offer = workshop_selectors.availability_offer(
-                    dealership=dealership,
-                    request=more_times,
-                    now=timezone.now(),
-                    from_time=drop_off,
-                    settings=work.settings,
-                )
-            else:
-                return redirect(
-                    "appointment_booked", dealership_slug=dealership.slug, appointment_id=appointment.id
-                )
-        else:
-            messages.error(request, _("Choose one of the times offered."))
+    return render(
+        request,
+        "bookings/phone_booking.html",
+        {
+            "dealership": dealership,
+            "greeting": _greeting(dealership, request.user, now),
+            "query": answers.get("q", "").strip(),
+            "matches": _customer_matches(dealership, answers, customer),
+            "customer": customer,
+            "form": form,
+            "work": work,
+            "offer": offer,
+            "open_campaigns": _open_campaigns(dealership, form.vehicles.values(), now),
+            "more_url": _more_url(answers) if offer else "",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _customer_on_the_line(dealership, answers):
+    if not answers.get("customer", "").isdigit():
+        return None
+    return customer_selectors.customer_file_get(dealership=dealership, customer_id=int(answers["customer"]))
+
+
+def _customer_matches(dealership, answers, customer) -> list:
+    query = answers.get("q", "").strip()
+    if not query or customer is not None:
+        return []
+    return customer_selectors.customer_search(dealership=dealership, query=query)
+
+
+def _call_form(dealership, customer, answers, *, now, asked: bool) -> PhoneBookingForm:
+    """The call's answers so far; bound once there is a customer and times were asked for."""
+    vehicles = list(customer.vehicles.all()) if customer else []
+    initial = {"customer": customer.id if customer else None, "kind": AppointmentKind.MAINTENANCE}
+    if len(vehicles) == 1:
+        initial["vehicle"] = vehicles[0].id
+    return PhoneBookingForm(
+        answers if customer and asked else None,
+        initial=initial,
+        vehicles=vehicles,
+        # The tenant check read the dealership's row in this request: its version is current.
+        settings=capacity_settings(dealership, version=dealership.capacity_version),
+        today=now.astimezone(dealership.tz).date(),
+    )
+
+
+def _book_the_chosen_time(request, dealership, customer, form, work, *, now):
+    """Book the time the customer chose: (the appointment, None), or (None, the offer to read
+    out instead: the next times after one just taken)."""
+    choice = ProposalChoiceForm(request.POST)
+    if not choice.is_valid():
+        messages.error(request, _("Choose one of the times offered."))
+        return None, offers.availability_offer(
+            dealership=dealership, request=work.slot_request, now=now, settings=work.settings
+        )
+    advisor_id, drop_off = choice.cleaned_data["proposal"]
+    try:
+        with transaction.atomic():  # the page goes on after SlotTaken (appointment_book)
+            appointment = services.appointment_book(
+                dealership=dealership,
+                customer=customer,
+                vehicle=work.vehicle,
+                advisor_id=advisor_id,
+                drop_off=drop_off,
+                jobs=work.jobs,
+                now=now,
+                booked_by=request.user,
+                urgent=work.slot_request.urgent,
+                comeback=work.slot_request.comeback,
+                details=form.appointment_details(),
+                settings=work.settings,
+            )
+    except SlotTaken:
+        messages.error(request, _("That time was just taken. Here are the next free times."))
+        more_times = replace(work.slot_request, alternatives=max(work.slot_request.alternatives, MORE_TIMES))
+        return None, offers.availability_offer(
+            dealership=dealership,
+            request=more_times,
+            now=timezone.now(),
+            from_time=drop_off,
+            settings=work.settings,
+        )
+    return appointment, None
+
+
+def _greeting(dealership, user, now) -> str:
+    """R2.1: the greeting in the dealership's language, with the operator's name."""
     with translation.override(dealership.language):
-        greeting = phrases.phrase(
+        return phrases.phrase(
             dealership=dealership,
             key=ScriptPhrase.Key.GREETING,
             language=dealership.language,
             values={
                 "dealership": dealership.name,
                 "department": dealership.service_department_name,
-                "name": request.user.first_name or request.user.username,
+                "name": user.first_name or user.username,
                 "hello": _greeting_period(timezone.localtime(now).hour),
             },
         )
-    return render(
-        request,
-        "bookings/phone_booking.html",
-        {
-            "dealership": dealership,
-            "greeting": greeting,
-            "query": query,
-            "matches": matches,
-            "customer": customer,
-            "form": form,
-            "work": work,
-            "offer": offer,
-            "open_campaigns": _open_campaigns(dealership, vehicles, now),
-            "more_url": _more_url(data) if offer else "",
-        },
-        status=400 if request.method == "POST" else 200,
-    )
 
 
 def _more_url(data) -> str:

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -70,3 +71,12 @@ class IdempotencyKeyReused(DomainError):
     code = "idempotency_key_reused"
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_message = _("This Idempotency-Key was already used for a different request.")
+
+
+class ForeignRow(DomainError, Http404):
+    """A row of another dealership reached a service. The views scope every lookup to the
+    dealership first, so this is a backstop; it answers like an unknown id, 404 (R1.2)."""
+
+    code = "not_found"
+    status_code = status.HTTP_404_NOT_FOUND
+    default_message = _("Not found.")

@@ -2,13 +2,14 @@
 
 import itertools
 import re
+from collections.abc import Iterable
 from datetime import time
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from dealerships.models import Closure, Weekday
+from dealerships.models import Closure, OpeningHours, Weekday
 from dealerships.services import OpeningInterval
 
 _INTERVAL = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*[-–]\s*(\d{1,2})[:.](\d{2})\s*$")
@@ -42,6 +43,14 @@ def parse_intervals(text: str) -> list[tuple[time, time]]:
 
 def format_intervals(pairs: list[tuple[time, time]]) -> str:
     return ", ".join(f"{opens:%H:%M}-{closes:%H:%M}" for opens, closes in pairs)
+
+
+def weekly_hours_text(opening_hours: Iterable[OpeningHours]) -> list[tuple[str, str]]:
+    """(weekday, "08:00-12:30, 14:00-18:30") for every weekday, "" when closed."""
+    by_day: dict[int, list[tuple[time, time]]] = {day.value: [] for day in Weekday}
+    for row in opening_hours:
+        by_day[row.weekday].append((row.opens, row.closes))
+    return [(day.label, format_intervals(by_day[day.value])) for day in Weekday]
 
 
 class WeeklyHoursForm(forms.Form):

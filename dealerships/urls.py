@@ -18,5 +18,4 @@ urlpatterns = [
         name="closure_delete",
     ),
     path("d/<slug:dealership_slug>/staff/", views.staff_list, name="staff_list"),
-    path("book/<slug:dealership_slug>/", views.booking_landing, name="booking_landing"),
 ]

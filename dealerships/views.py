@@ -1,4 +1,4 @@
-"""Staff pages of a dealership and the customer-facing landing page. Thin: rules live in services."""
+"""Staff pages of a dealership: home, hours, closures, staff. Thin: rules live in services."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,12 +12,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from bookings.forms import IdentifyForm
 from dealerships import selectors, services
 from dealerships.access import Capability, StaffAccess
-from dealerships.forms import ClosureForm, WeeklyHoursForm, format_intervals
-from dealerships.models import Dealership, Weekday
-from dealerships.scoping import public_view, staff_view
+from dealerships.forms import ClosureForm, WeeklyHoursForm, weekly_hours_text
+from dealerships.models import Dealership
+from dealerships.scoping import staff_view
 
 
 @login_required
@@ -38,10 +37,7 @@ def dealership_switcher(request: HttpRequest) -> HttpResponse:
 
 
 def _weekly_hours(dealership: Dealership) -> list[tuple[str, str]]:
-    by_day: dict[int, list] = {day.value: [] for day in Weekday}
-    for row in selectors.opening_hours_list(dealership=dealership):
-        by_day[row.weekday].append((row.opens, row.closes))
-    return [(day.label, format_intervals(by_day[day.value])) for day in Weekday]
+    return weekly_hours_text(selectors.opening_hours_list(dealership=dealership))
 
 
 @staff_view()
@@ -163,15 +159,6 @@ def staff_list(request: HttpRequest, access: StaffAccess) -> HttpResponse:
     memberships = selectors.membership_list(dealership=access.dealership)
     return render(
         request, "dealerships/staff.html", {"dealership": access.dealership, "memberships": memberships}
-    )
-
-
-@public_view
-def booking_landing(request: HttpRequest, dealership: Dealership) -> HttpResponse:
-    return render(
-        request,
-        "dealerships/booking_landing.html",
-        {"dealership": dealership, "weekly_hours": _weekly_hours(dealership), "form": IdentifyForm()},
     )
 
 

@@ -5,8 +5,6 @@ from workshop import api
 P = "dealerships/<slug:dealership_slug>/"
 
 urlpatterns = [
-    path(P + "availability/", api.AvailabilityApi.as_view(), name="api_availability"),
-    path(P + "workload/", api.WorkloadApi.as_view(), name="api_workload"),
     path(P + "jobs/", api.JobListApi.as_view(), name="api_job_list"),
     path(P + "advisors/", api.AdvisorListApi.as_view(), name="api_advisor_list"),
 ]

@@ -1,6 +1,6 @@
 """Any change to the capacity settings, wherever it comes from (a service, the admin, a fixture),
 gives the dealership a new capacity version, so no process keeps using an old copy
-(workshop.selectors.capacity_settings)."""
+(workshop.capacity_settings)."""
 
 from django.db.models.signals import post_delete, post_save
 

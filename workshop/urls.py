@@ -6,7 +6,6 @@ P = "d/<slug:dealership_slug>/workshop/"
 
 urlpatterns = [
     path(P, views.workshop_settings, name="workshop_settings"),
-    path(P + "load/", views.workload_week, name="workload_week"),
     path(P + "advisors/new/", views.advisor_edit, name="advisor_create"),
     path(P + "advisors/<int:advisor_id>/", views.advisor_edit, name="advisor_edit"),
     path(P + "advisors/<int:advisor_id>/absences/", views.advisor_absence_add, name="advisor_absence_add"),

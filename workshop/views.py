@@ -1,8 +1,7 @@
-"""The workshop manager's pages: policy, advisors, technicians, the job catalogue and the load."""
+"""The workshop manager's pages: policy, advisors, technicians and the job catalogue."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -17,7 +16,7 @@ from dealerships.access import Capability, StaffAccess
 from dealerships.forms import add_service_errors, format_intervals
 from dealerships.models import Weekday
 from dealerships.scoping import staff_view
-from workshop import availability, selectors, services
+from workshop import selectors, services
 from workshop.forms import (
     AbsenceForm,
     AdvisorForm,
@@ -26,7 +25,7 @@ from workshop.forms import (
     WorkingHoursForm,
     WorkshopPolicyForm,
 )
-from workshop.models import Advisor, Skill, Technician
+from workshop.models import Advisor, Technician
 
 
 def _hours_by_day(shifts) -> dict[int, list]:
@@ -270,47 +269,4 @@ def job_list(request: HttpRequest, access: StaffAccess, job_id: int | None = Non
         "workshop/jobs.html",
         {"dealership": dealership, "jobs": jobs, "form": form, "job": job},
         status=400 if request.method == "POST" else 200,
-    )
-
-
-@staff_view(Capability.VIEW_DEALERSHIP)
-def workload_week(request: HttpRequest, access: StaffAccess) -> HttpResponse:
-    """A week of load: booked customers against maxima per advisor, labour against technician
-    hours per skill, kept-free time left (R4.2, R4.3, R4.8)."""
-    today = timezone.localdate()
-    try:
-        start = date.fromisoformat(request.GET.get("start", ""))
-    except ValueError:
-        start = today
-    monday = start - timedelta(days=start.weekday())
-    snapshot = selectors.capacity_load(
-        dealership=access.dealership, start=monday, end=monday + timedelta(days=6)
-    )
-    days = availability.day_loads(snapshot)
-    advisor_names = {a.advisor_id: a.name for day in days for a in day.advisors}
-    advisor_rows = [
-        (name, [next((a for a in day.advisors if a.advisor_id == advisor_id), None) for day in days])
-        for advisor_id, name in sorted(advisor_names.items(), key=lambda item: item[1])
-    ]
-    skills = sorted({s.skill for day in days for s in day.skills})
-    skill_rows = [
-        (
-            Skill(skill).label if skill in Skill.values else skill,
-            [next((s for s in day.skills if s.skill == skill), None) for day in days],
-        )
-        for skill in skills
-    ]
-    return render(
-        request,
-        "workshop/load.html",
-        {
-            "dealership": access.dealership,
-            "days": days,
-            "advisor_rows": advisor_rows,
-            "skill_rows": skill_rows,
-            "monday": monday,
-            "previous_week": monday - timedelta(days=7),
-            "next_week": monday + timedelta(days=7),
-            "today": today,
-        },
     )

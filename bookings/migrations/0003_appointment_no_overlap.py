@@ -7,11 +7,16 @@ serialise the bookings and the service's check is the guard.
 
 from django.db import migrations
 
+from bookings.models import AppointmentStatus
+
+# The one status whose appointments leave the advisor's time free (bookings.lifecycle.CAPACITY_RELEASED).
+RELEASED = AppointmentStatus.CANCELLED.value
+
 FORWARD = [
     "CREATE EXTENSION IF NOT EXISTS btree_gist",
     "ALTER TABLE bookings_appointment ADD CONSTRAINT appointment_advisor_no_overlap "
     "EXCLUDE USING gist (advisor_id WITH =, tstzrange(drop_off_at, reception_ends_at) WITH &&) "
-    "WHERE (status <> 'cancelled')",
+    f"WHERE (status <> '{RELEASED}')",
 ]
 BACKWARD = ["ALTER TABLE bookings_appointment DROP CONSTRAINT IF EXISTS appointment_advisor_no_overlap"]
 

@@ -14,12 +14,12 @@ from django.db import connection, connections
 
 from bookings import services
 from bookings.models import Appointment, AppointmentStatus
+from bookings.requests import RequestedJob
 from config.errors import SlotTaken
 from tests.factories.customers import VehicleFactory
 from tests.factories.workshop import AdvisorFactory, TechnicianFactory, appointment_book_directly
 from tests.workshop.snapshots import at
 from workshop.models import Skill
-from workshop.selectors import RequestedJob
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -33,7 +33,7 @@ CLIENTS = 50
 MONDAY = date(2026, 11, 23)
 TUESDAY = MONDAY + timedelta(days=1)
 NOW = at(MONDAY, "10:00")
-JOB = [RequestedJob(description="Service", skill=Skill.MAINTENANCE, minutes=30)]
+JOB = [RequestedJob(description="Service", skill=Skill.MAINTENANCE, labour_minutes=30)]
 
 
 def _race(attempts):
@@ -68,8 +68,8 @@ def last_place(milano):
 
 def _tuesday_slots(giulia):
     """Tuesday drop-off times outside Giulia's kept-free quarters and her two bookings."""
+    from bookings.capacity import capacity_load
     from workshop.availability import Policy, kept_free_quarters
-    from workshop.selectors import capacity_load
 
     advisor_day = capacity_load(dealership=giulia.dealership, start=TUESDAY, end=TUESDAY).days[0].advisors[0]
     kept = kept_free_quarters(advisor_day, Policy(), giulia.dealership.tz)

@@ -11,12 +11,13 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from bookings.models import Appointment, AppointmentStatus, FunnelEvent, SlotHold
+from bookings.offers import availability_offer
 from bookings.self_service import manage_token
+from tests.factories.bookings import requested_work
 from tests.factories.customers import CustomerFactory, VehicleFactory
 from tests.factories.workshop import AdvisorFactory, JobFactory, TechnicianFactory, appointment_book_directly
 from tests.workshop.snapshots import at
 from workshop.models import Skill, WorkshopPolicy
-from workshop.selectors import availability_offer, slot_request_build
 
 MONDAY = date(2026, 11, 23)
 
@@ -139,7 +140,7 @@ def test_a_held_time_is_not_offered_to_anyone_else_until_it_expires(client, shop
 
     def offered():
         now = at(MONDAY, "10:00")
-        work = slot_request_build(dealership=milano, now=now, jobs=["SRV"], alternatives=4)
+        work = requested_work(milano, now=now, jobs=["SRV"], alternatives=4)
         offer = availability_offer(dealership=milano, request=work.slot_request, now=now)
         return {p.drop_off for p in offer.proposals}
 

@@ -3,16 +3,17 @@
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
 
+from bookings.capacity import capacity_load
 from bookings.models import AppointmentStatus, Channel
+from bookings.offers import availability_offer
 from dealerships.services import OpeningInterval, closure_create, closure_delete, opening_hours_replace
 from tests.factories.dealerships import ClosureFactory
 from tests.factories.workshop import AdvisorFactory, TechnicianFactory, appointment_book_directly
 from tests.workshop.snapshots import at
 from workshop.availability import JobLine, Reason, SlotRequest, offer_slots
+from workshop.capacity_settings import capacity_settings
 from workshop.models import Advisor, AdvisorAbsence, JobKind, Skill, TechnicianAbsence, WorkshopPolicy
-from workshop.selectors import availability_offer, capacity_load, slot_request_build
 from workshop.services import absence_create, absence_delete, job_save
 
 MONDAY = date(2026, 11, 23)
@@ -180,11 +181,12 @@ def test_r4_2_closures_absences_and_the_catalogue_are_seen_by_the_next_load(mila
     closure_delete(dealership=milano, closure=closure)
     assert tuesday().opening != ()
 
-    now = at(MONDAY, "09:00")
-    with pytest.raises(ValidationError):
-        slot_request_build(dealership=milano, now=now, jobs=["BRK"])
+    def catalogue():
+        return capacity_settings(milano).active_jobs_by_code
+
+    assert "BRK" not in catalogue()
     brakes = {"code": "BRK", "name": "Brakes", "kind": JobKind.REPAIR, "skill": Skill.MAINTENANCE}
     job = job_save(dealership=milano, job=None, labour_minutes=90, **brakes)
-    assert slot_request_build(dealership=milano, now=now, jobs=["BRK"]).slot_request.labour_minutes == 90
+    assert catalogue()["BRK"].labour_minutes == 90
     job_save(dealership=milano, job=job, labour_minutes=120, **brakes)
-    assert slot_request_build(dealership=milano, now=now, jobs=["BRK"]).slot_request.labour_minutes == 120
+    assert catalogue()["BRK"].labour_minutes == 120

@@ -14,26 +14,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings import selectors, services
+from bookings import lifecycle, offers, requests, selectors, services
+from bookings.api.availability import extra_labour, proposal_data, tenant_request_context, work_wanted_checks
 from bookings.models import Appointment, AppointmentKind, AppointmentStatus, Channel, Document
 from config.errors import SlotTaken
 from customers import selectors as customer_selectors
 from dealerships.access import Capability
 from dealerships.scoping import DealershipApiMixin
-from workshop import selectors as workshop_selectors
-from workshop.api import proposal_data
 from workshop.models import Skill
-
-# Moving an appointment along the workshop's side of its life is for the people who receive
-# and repair the car; the booking side is for whoever books.
-WORKSHOP_SIDE = {
-    AppointmentStatus.ARRIVED,
-    AppointmentStatus.IN_WORKSHOP,
-    AppointmentStatus.QUALITY_CHECK,
-    AppointmentStatus.READY,
-    AppointmentStatus.DELIVERED,
-    AppointmentStatus.CLOSED,
-}
 
 
 class AppointmentApiBase(DealershipApiMixin, APIView):
@@ -65,7 +53,9 @@ class TransitionSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class AppointmentSerializer(serializers.Serializer):
+class AppointmentFieldsSerializer(serializers.Serializer):
+    """An appointment's own fields, without its jobs."""
+
     # Declared, not a ModelSerializer: this answers every booking, and building the fields from
     # the model on each call cost more than the rest of the serializing (bench/booking.py).
     id = serializers.IntegerField()
@@ -95,6 +85,9 @@ class AppointmentSerializer(serializers.Serializer):
     mileage_km = serializers.IntegerField(allow_null=True)
     cancel_reason = serializers.CharField()
     documents_to_bring = serializers.ListField(child=serializers.ChoiceField(choices=Document.choices))
+
+
+class AppointmentSerializer(AppointmentFieldsSerializer):
     jobs = AppointmentJobSerializer(many=True)
 
 
@@ -142,7 +135,8 @@ class BookSerializer(serializers.Serializer):
 # (bench/booking.py). run_validation and to_representation only read the bound fields (errors
 # are raised, not kept), so the instances are shared safely across requests and threads.
 _BOOK_REQUEST = BookSerializer()
-_BOOKED_ANSWER = AppointmentSerializer()
+_BOOKED_ANSWER = AppointmentFieldsSerializer()
+_BOOKED_JOBS = AppointmentJobSerializer(many=True)
 
 
 def _request_hash(data) -> str:
@@ -192,28 +186,28 @@ class AppointmentListApi(AppointmentApiBase):
             customer = vehicle.customer  # fetched with the vehicle
         else:
             customer = customer_selectors.customer_get(dealership=dealership, customer_id=data["customer"])
-        errors = {}
+        context = tenant_request_context(self, now)
+        jobs, errors = work_wanted_checks(
+            data, settings=context["settings"], today=context["today"], tz=dealership.tz
+        )
         if customer is None:
-            errors["customer"] = [_("There is no such customer at this dealership.")]
+            errors["customer"] = _("There is no such customer at this dealership.")
         if vehicle is None:
-            errors["vehicle"] = [_("There is no such vehicle at this dealership.")]
+            errors["vehicle"] = _("There is no such vehicle at this dealership.")
         if errors:
             raise serializers.ValidationError(errors)
-        work = workshop_selectors.slot_request_build(
-            dealership=dealership,
-            # The tenant check read the dealership's row in this request: its version is current.
-            settings=workshop_selectors.capacity_settings(dealership, version=dealership.capacity_version),
-            now=now,
-            jobs=data["jobs"],
-            extra_minutes=data.get("extra_minutes"),
-            extra_skill=data["extra_skill"],
-            extra_description=data["extra_description"],
+        wanted = requests.WorkWanted(
+            jobs=jobs,
+            extra=extra_labour(data),
             vehicle=vehicle if data["open_campaigns"] else None,
             urgent=data["urgent"],
             comeback=data["comeback"],
-            channel=data["channel"],
-            advisor=data["advisor"],
+            online=data["channel"] == Channel.WEB,
+            advisor_id=data["advisor"],
             beyond_maximum=bool(data["capacity_override_reason"]),
+        )
+        work = requests.requested_work_build(
+            dealership=dealership, wanted=wanted, today=context["today"], settings=context["settings"]
         )
 
         def book_it() -> tuple[int, dict]:
@@ -230,15 +224,22 @@ class AppointmentListApi(AppointmentApiBase):
                 urgent=data["urgent"],
                 comeback=data["comeback"],
                 capacity_override_reason=data["capacity_override_reason"],
-                kind=data["kind"],
-                customer_requests=data["customer_requests"],
-                test_drive_needed=data["test_drive_needed"],
-                replacement_vehicle_wanted=data["replacement_vehicle_wanted"],
-                special_requests=data["special_requests"],
-                mileage_km=data.get("mileage_km"),
+                details=services.AppointmentDetails(
+                    kind=data["kind"],
+                    customer_requests=data["customer_requests"],
+                    test_drive_needed=data["test_drive_needed"],
+                    replacement_vehicle_wanted=data["replacement_vehicle_wanted"],
+                    special_requests=data["special_requests"],
+                    mileage_km=data.get("mileage_km"),
+                ),
                 settings=work.settings,
             )
-            return status.HTTP_201_CREATED, _BOOKED_ANSWER.to_representation(appointment)
+            # The jobs just written are the jobs asked for: answered from them, not read back.
+            answer = {
+                **_BOOKED_ANSWER.to_representation(appointment),
+                "jobs": _BOOKED_JOBS.to_representation(work.jobs),
+            }
+            return status.HTTP_201_CREATED, answer
 
         try:
             code, body = services.idempotent(
@@ -255,7 +256,7 @@ class AppointmentListApi(AppointmentApiBase):
 def _with_next_proposals(taken: SlotTaken, dealership, work, now, wanted) -> SlotTaken:
     """R4.4 at the moment of losing a race: the next free times after the one wanted, so the
     caller can offer them."""
-    offer = workshop_selectors.availability_offer(
+    offer = offers.availability_offer(
         dealership=dealership, request=work.slot_request, now=now, from_time=wanted, settings=work.settings
     )
     proposals = [proposal_data(p) for p in offer.proposals]
@@ -326,7 +327,11 @@ class AppointmentTransitionApi(AppointmentApiBase):
         move = TransitionRequestSerializer(data=request.data)
         move.is_valid(raise_exception=True)
         target = move.validated_data["status"]
-        needed = Capability.RECEIVE_VEHICLES if target in WORKSHOP_SIDE else Capability.BOOK_APPOINTMENTS
+        needed = (
+            Capability.RECEIVE_VEHICLES
+            if lifecycle.is_workshop_side(target)
+            else Capability.BOOK_APPOINTMENTS
+        )
         if not self.access.can(needed):
             raise PermissionDenied
         appointment = self.appointment(appointment_id)

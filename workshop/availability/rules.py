@@ -1,183 +1,27 @@
-"""The availability engine: a capacity snapshot and a request in, ranked proposals out.
+"""The booking rules over a snapshot: the double offer (R4.1-R4.8, R2.3, R3.1) and the check of
+one chosen time under the booking's locks."""
 
-Pure: no ORM, no settings, no clock (`now` is passed in). Instants are aware datetimes in UTC,
-so arithmetic and comparisons on them are absolute (Python compares two datetimes of one zone
-by their wall-clock reading, which is wrong across a DST change). Wall-clock rules (opening
-hours, the 16:30 evening drop-off, peak hours, the kept-free quarter of each hour) are read in
-the dealership's zone, so the engine is right on DST days. Rules: R4.1-R4.8, R2.3, R3.1.
-"""
-
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-MINUTE = timedelta(minutes=1)
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Interval:
-    start: datetime
-    end: datetime
-
-    def overlaps(self, other: "Interval") -> bool:
-        return self.start < other.end and other.start < self.end
-
-    def contains(self, other: "Interval") -> bool:
-        return self.start <= other.start and other.end <= self.end
-
-    @property
-    def minutes(self) -> int:
-        return int((self.end - self.start) / MINUTE)
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Policy:
-    """A dealership's booking policy; the defaults are the manuals' numbers."""
-
-    slot_minutes: int = 30
-    reception_minutes: int = 15  # R5.1: "the vehicle is received in about 15 minutes"
-    kept_free_minutes_per_hour: int = 15  # R4.3
-    same_day_allowed: bool = False  # R4.4
-    evening_drop_off: time = time(16, 30)  # R4.5
-    full_day_labour_minutes: int = 420  # R4.5: labour from which a job keeps the car a full day
-    comeback_window: timedelta = timedelta(hours=48)  # R2.3
-    peak_hours: tuple[tuple[time, time], ...] = ((time(8, 0), time(9, 30)),)  # R4.4
-    peak_load_ratio: float = 0.75  # R4.4: a day whose places are booked to 75% or more is busy
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class AdvisorDay:
-    """One service advisor on one day: reception hours, bookings taken and the maxima (R4.2)."""
-
-    advisor_id: int
-    name: str
-    shifts: tuple[Interval, ...]  # when the advisor receives customers (absences already removed)
-    booked: tuple[Interval, ...] = ()  # receptions already booked with the advisor
-    booked_customers: int = 0
-    max_customers: int = 8
-    booked_online: int = 0
-    max_online: int = 8  # R9.5: a separate cap keeps places for the phone desk
-    booked_beyond_maximum: int = 0  # bookings a workshop manager made past the maximum
-    # Which quarter of each hour is kept free turns with this number (R4.3): the advisor's
-    # place among the dealership's advisors, so the pattern does not depend on database ids.
-    rotation: int = 0
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class CapacityDay:
-    day: date
-    opening: tuple[Interval, ...]  # the dealership's reception hours; empty when closed
-    advisors: tuple[AdvisorDay, ...] = ()
-    technician_minutes: Mapping[str, int] = field(default_factory=dict)  # by skill (R4.8)
-    technician_total_minutes: int = 0  # a technician with two skills counts once here
-    booked_labour: Mapping[str, int] = field(default_factory=dict)  # by skill
-
-    @property
-    def booked_customers(self) -> int:
-        return sum(a.booked_customers for a in self.advisors)
-
-    @property
-    def max_customers(self) -> int:
-        return sum(a.max_customers for a in self.advisors if a.shifts)
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Snapshot:
-    """Everything the engine knows about a dealership over consecutive local days."""
-
-    tz: ZoneInfo
-    policy: Policy
-    days: tuple[CapacityDay, ...]
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class JobLine:
-    skill: str
-    minutes: int
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class SlotRequest:
-    jobs: tuple[JobLine, ...]
-    urgent: bool = False  # R4.6: risk of damage; may use today's kept-free time
-    comeback: bool = False  # R2.3: back for the same problem; within 48 hours
-    windows: tuple[Interval, ...] = ()  # when the customer can come; none means any time
-    wished_day: date | None = None  # a day the customer asked for: offered besides the earliest
-    online: bool = False
-    advisor_id: int | None = None  # the customer's usual advisor, preferred at equal times
-    alternatives: int = 0  # more proposals beyond the double offer
-    # A workshop manager may book past an advisor's daily maximum; never into a booked slot.
-    beyond_maximum: bool = False
-    # R3: the customer needs a mobility solution while the car is in; the mobility planning
-    # (issue "Mobility") narrows the proposals to times when one is free.
-    mobility_needed: bool = False
-
-    @property
-    def labour_minutes(self) -> int:  # R3.1: the immobilisation comes from the jobs' durations
-        return sum(job.minutes for job in self.jobs)
-
-
-class Period(StrEnum):
-    QUIET = "quiet"
-    BUSY = "busy"
-
-
-class Reason(StrEnum):
-    """Why a proposal was made; the UI turns each into a sentence in the user's language."""
-
-    EARLIEST = "earliest"  # R4.1
-    QUIET_PERIOD = "quiet_period"  # R4.4
-    PEAK_HOURS = "peak_hours"  # R4.4
-    HIGH_LOAD = "high_load"  # R4.4
-    EVENING_DROP_OFF = "evening_drop_off"  # R4.5
-    KEPT_FREE_TIME = "kept_free_time"  # R4.3 time used for R4.6 or R2.3
-    SAME_DAY_URGENT = "same_day_urgent"  # R4.6
-    COMEBACK_WITHIN_WINDOW = "comeback_within_window"  # R2.3
-    COMEBACK_WINDOW_MISSED = "comeback_window_missed"  # R2.3 could not be met
-    PREFERRED_ADVISOR = "preferred_advisor"
-    BEYOND_MAXIMUM = "beyond_maximum"  # a workshop manager's override of R4.2
-    WISHED_DAY = "wished_day"
-    ALTERNATIVE = "alternative"
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Proposal:
-    advisor_id: int
-    advisor_name: str
-    day: date  # the local day of the drop-off
-    drop_off: datetime  # reception starts (UTC, like every instant here)
-    reception_end: datetime
-    work_starts: datetime
-    promised_return: datetime  # R4.7
-    period: Period
-    reasons: tuple[Reason, ...]
-    labour_by_day: tuple[tuple[date, str, int], ...]  # (work day, skill, minutes) (R4.8)
-
-    @property
-    def uses_kept_free_time(self) -> bool:
-        return Reason.KEPT_FREE_TIME in self.reasons
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class DoubleOffer:
-    """R4.4: a quiet and a busy proposal, the earlier one first, then the alternatives."""
-
-    proposals: tuple[Proposal, ...]
-
-    @property
-    def quiet(self) -> Proposal | None:
-        return next((p for p in self.proposals[:2] if p.period is Period.QUIET), None)
-
-    @property
-    def busy(self) -> Proposal | None:
-        return next((p for p in self.proposals[:2] if p.period is Period.BUSY), None)
-
-
-class NoCapacity(Exception):
-    """Nothing in the snapshot fits the request."""
+from workshop.availability.values import (
+    MINUTE,
+    AdvisorDay,
+    CapacityDay,
+    DoubleOffer,
+    Interval,
+    JobLine,
+    NoCapacity,
+    Period,
+    Policy,
+    Proposal,
+    Reason,
+    SlotRequest,
+    Snapshot,
+)
 
 
 def days_after_drop_off(request: SlotRequest) -> int:
@@ -531,13 +375,12 @@ def _proposal(
     reasons: list[Reason] = []
     local_time = reception.start.astimezone(tz).time()
     in_peak_hours = any(start <= local_time < end for start, end in policy.peak_hours)
-    places = capacity_day.max_customers
-    high_load = places > 0 and capacity_day.booked_customers / places >= policy.peak_load_ratio
+    busy_day = high_load(capacity_day, policy)
     if in_peak_hours:
         reasons.append(Reason.PEAK_HOURS)
-    if high_load:
+    if busy_day:
         reasons.append(Reason.HIGH_LOAD)
-    period = Period.BUSY if in_peak_hours or high_load else Period.QUIET
+    period = Period.BUSY if in_peak_hours or busy_day else Period.QUIET
     if period is Period.QUIET:
         reasons.append(Reason.QUIET_PERIOD)
     if full_day:
@@ -574,6 +417,12 @@ def _promised_return(labour: LabourPlan, policy: Policy, tz: ZoneInfo) -> dateti
     return min(labour.ends + (policy.slot_minutes - past_grid) * MINUTE, labour.open_until)
 
 
+def high_load(capacity_day: CapacityDay, policy: Policy) -> bool:
+    """R4.4: a day whose places are booked to the policy's ratio or more is a busy day."""
+    places = capacity_day.max_customers
+    return places > 0 and capacity_day.booked_customers / places >= policy.peak_load_ratio
+
+
 def _instant(day: date, wall: time, tz: ZoneInfo) -> datetime | None:
     """The UTC instant of a local wall-clock time, or None when the clocks skip it."""
     local = datetime.combine(day, wall, tzinfo=tz)
@@ -581,94 +430,3 @@ def _instant(day: date, wall: time, tz: ZoneInfo) -> datetime | None:
     if instant.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
         return None
     return instant
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class AdvisorLoad:
-    advisor_id: int
-    name: str
-    booked_customers: int
-    max_customers: int
-    booked_online: int
-    max_online: int
-    booked_beyond_maximum: int
-    kept_free_minutes: int  # R4.3
-    kept_free_minutes_left: int  # not yet taken by urgent work or comebacks
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class SkillLoad:
-    skill: str
-    booked_minutes: int
-    capacity_minutes: int
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class DayLoad:
-    """One day of the load view: customers against maxima, labour against technician hours."""
-
-    day: date
-    is_open: bool
-    advisors: tuple[AdvisorLoad, ...]
-    skills: tuple[SkillLoad, ...]
-    booked_customers: int
-    max_customers: int
-    booked_labour_minutes: int
-    technician_minutes: int
-    period: Period
-
-
-def day_loads(snapshot: Snapshot) -> tuple[DayLoad, ...]:
-    """The load of every day of the snapshot (R4.2, R4.3, R4.8): the appointment board's and the
-    KPIs' figures, and the quiet/busy reading of the double offer (R4.4)."""
-    loads = []
-    for capacity_day in snapshot.days:
-        advisors = []
-        for advisor in capacity_day.advisors:
-            quarters = kept_free_quarters(advisor, snapshot.policy, snapshot.tz)
-            taken = sum(
-                _overlap_minutes(quarter, booked) for quarter in quarters for booked in advisor.booked
-            )
-            kept = sum(quarter.minutes for quarter in quarters)
-            advisors.append(
-                AdvisorLoad(
-                    advisor_id=advisor.advisor_id,
-                    name=advisor.name,
-                    booked_customers=advisor.booked_customers,
-                    max_customers=advisor.max_customers,
-                    booked_online=advisor.booked_online,
-                    max_online=advisor.max_online,
-                    booked_beyond_maximum=advisor.booked_beyond_maximum,
-                    kept_free_minutes=kept,
-                    kept_free_minutes_left=max(0, kept - taken),
-                )
-            )
-        skills = sorted(set(capacity_day.technician_minutes) | set(capacity_day.booked_labour))
-        places = capacity_day.max_customers
-        busy = places > 0 and capacity_day.booked_customers / places >= snapshot.policy.peak_load_ratio
-        loads.append(
-            DayLoad(
-                day=capacity_day.day,
-                is_open=bool(capacity_day.opening),
-                advisors=tuple(advisors),
-                skills=tuple(
-                    SkillLoad(
-                        skill=skill,
-                        booked_minutes=capacity_day.booked_labour.get(skill, 0),
-                        capacity_minutes=capacity_day.technician_minutes.get(skill, 0),
-                    )
-                    for skill in skills
-                ),
-                booked_customers=capacity_day.booked_customers,
-                max_customers=places,
-                booked_labour_minutes=sum(capacity_day.booked_labour.values()),
-                technician_minutes=capacity_day.technician_total_minutes,
-                period=Period.BUSY if busy else Period.QUIET,
-            )
-        )
-    return tuple(loads)
-
-
-def _overlap_minutes(one: Interval, other: Interval) -> int:
-    start, end = max(one.start, other.start), min(one.end, other.end)
-    return max(0, int((end - start) / MINUTE))
