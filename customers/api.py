@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.constraints import constraints_validated
 from customers import importing, selectors, services
 from customers.models import Campaign, Customer, MileageReading, Programme, Vehicle
 from customers.validation import clean_phone, clean_plate, clean_vin
@@ -77,13 +78,7 @@ class VehicleSerializer(serializers.ModelSerializer):
         return clean_plate(value) if value else ""
 
     def validate(self, attrs):
-        start = attrs.get("warranty_start", getattr(self.instance, "warranty_start", None))
-        end = attrs.get("warranty_end", getattr(self.instance, "warranty_end", None))
-        if start and end and end < start:
-            raise serializers.ValidationError(
-                {"warranty_end": [_("The warranty cannot end before it starts.")]}
-            )
-        return attrs
+        return constraints_validated(Vehicle, attrs, instance=self.instance)
 
 
 class MileageSerializer(serializers.ModelSerializer):
@@ -114,11 +109,7 @@ class ProgrammeSerializer(serializers.ModelSerializer):
         read_only_fields = ["id"]
 
     def validate(self, attrs):
-        if attrs["valid_until"] < attrs["valid_from"]:
-            raise serializers.ValidationError(
-                {"valid_until": [_("The programme cannot end before it starts.")]}
-            )
-        return attrs
+        return constraints_validated(Programme, attrs, instance=self.instance)
 
 
 class CampaignSerializer(serializers.ModelSerializer):
@@ -141,11 +132,8 @@ class CampaignSerializer(serializers.ModelSerializer):
         read_only_fields = ["id"]
 
     def validate(self, attrs):
-        if attrs.get("ends_on") and attrs["ends_on"] < attrs["starts_on"]:
-            raise serializers.ValidationError({"ends_on": [_("The campaign cannot end before it starts.")]})
+        constraints_validated(Campaign, attrs, instance=self.instance)
         low, high = attrs.get("model_year_from"), attrs.get("model_year_to")
-        if low and high and high < low:
-            raise serializers.ValidationError({"model_year_to": [_("The model-year range is reversed.")]})
         if not attrs.get("make") and (attrs.get("model") or low or high):
             raise serializers.ValidationError(
                 {"make": [_("Give the make when the campaign applies to a model or model years.")]}

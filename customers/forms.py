@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.constraints import form_constraint_errors_add
 from customers.models import Campaign, Customer, Programme, Vehicle
 from customers.services import CUSTOMER_FIELDS, VEHICLE_FIELDS
 from customers.validation import clean_phone, clean_plate, clean_vin
@@ -78,9 +79,7 @@ class VehicleForm(DealershipForm):
 
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("warranty_start"), cleaned.get("warranty_end")
-        if start and end and end < start:
-            self.add_error("warranty_end", _("The warranty cannot end before it starts."))
+        form_constraint_errors_add(self, Vehicle, instance=self.instance if self.instance.pk else None)
         return cleaned
 
     def _post_clean(self):
@@ -115,9 +114,7 @@ class ProgrammeForm(DealershipForm):
 
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("valid_from"), cleaned.get("valid_until")
-        if start and end and end < start:
-            self.add_error("valid_until", _("The programme cannot end before it starts."))
+        form_constraint_errors_add(self, Programme)
         return cleaned
 
     def _post_clean(self):
@@ -148,11 +145,8 @@ class CampaignForm(DealershipForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("ends_on") and cleaned.get("starts_on") and cleaned["ends_on"] < cleaned["starts_on"]:
-            self.add_error("ends_on", _("The campaign cannot end before it starts."))
+        form_constraint_errors_add(self, Campaign)
         low, high = cleaned.get("model_year_from"), cleaned.get("model_year_to")
-        if low and high and high < low:
-            self.add_error("model_year_to", _("The model-year range is reversed."))
         if not cleaned.get("make") and (cleaned.get("model") or low or high):
             self.add_error("make", _("Give the make when the campaign applies to a model or model years."))
         return cleaned

@@ -1,7 +1,6 @@
 """REST API of the tenancy layer: my dealerships, a dealership's hours, closures and staff."""
 
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
@@ -10,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.constraints import constraints_validated
 from dealerships import selectors, services
 from dealerships.access import Capability
 from dealerships.models import Closure, Dealership, Membership, OpeningHours
@@ -94,11 +94,7 @@ class ClosureSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "source"]
 
     def validate(self, attrs):
-        if attrs["end_date"] < attrs["start_date"]:
-            raise serializers.ValidationError(
-                {"end_date": [_("The last day cannot be before the first day.")]}
-            )
-        return attrs
+        return constraints_validated(Closure, attrs, instance=self.instance)
 
 
 class ClosureListApi(DealershipApiMixin, APIView):

@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from config.constraints import form_constraint_errors_add
 from dealerships.models import Closure, OpeningHours, Weekday
 from dealerships.services import OpeningInterval
 
@@ -95,9 +96,7 @@ class ClosureForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("start_date"), cleaned.get("end_date")
-        if start and end and end < start:
-            self.add_error("end_date", _("The last day cannot be before the first day."))
+        form_constraint_errors_add(self, Closure)
         return cleaned
 
 

@@ -14,6 +14,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from config.constraints import FieldCheckConstraint
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -161,8 +163,12 @@ class OpeningHours(DealershipOwned):
         verbose_name = _("opening hours")
         verbose_name_plural = _("opening hours")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(opens__lt=F("closes")), name="opening_hours_opens_before_closes"
+            FieldCheckConstraint(
+                condition=Q(opens__lt=F("closes")),
+                name="opening_hours_opens_before_closes",
+                field="closes",
+                violation_error_message=_("Closing time must be after opening time."),
+                violation_error_code="times_reversed",
             ),
             models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="opening_hours_weekday"),
             models.UniqueConstraint(
@@ -195,8 +201,12 @@ class Closure(DealershipOwned):
         verbose_name = _("closure")
         verbose_name_plural = _("closures")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(start_date__lte=F("end_date")), name="closure_start_before_end"
+            FieldCheckConstraint(
+                condition=Q(start_date__lte=F("end_date")),
+                name="closure_start_before_end",
+                field="end_date",
+                violation_error_message=_("The last day cannot be before the first day."),
+                violation_error_code="dates_reversed",
             ),
         ]
         indexes = [models.Index(fields=["dealership", "end_date"], name="closure_dealership_end")]

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.constraints import form_constraint_errors_add
 from dealerships.forms import WeeklyHoursForm
 from workshop.models import Advisor, AdvisorAbsence, Job, Skill, Technician, WorkshopPolicy
 from workshop.services import ADVISOR_FIELDS, JOB_FIELDS, POLICY_FIELDS
@@ -52,9 +53,7 @@ class AbsenceForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        first, last = cleaned.get("first_day"), cleaned.get("last_day")
-        if first and last and last < first:
-            self.add_error("last_day", _("The last day cannot be before the first day."))
+        form_constraint_errors_add(self, AdvisorAbsence)
         return cleaned
 
 

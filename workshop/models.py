@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from config.constraints import FieldCheckConstraint
 from dealerships.models import DealershipOwned, Weekday
 
 
@@ -65,11 +66,14 @@ class WorkshopPolicy(DealershipOwned):
         verbose_name_plural = _("workshop policies")
         constraints = [
             models.UniqueConstraint(fields=["dealership"], name="workshop_policy_one_per_dealership"),
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=Q(peak_hours_start__isnull=True)
                 | Q(peak_hours_end__isnull=True)
                 | Q(peak_hours_start__lt=F("peak_hours_end")),
                 name="workshop_policy_peak_hours_ordered",
+                field="peak_hours_end",
+                violation_error_message=_("The busy hours must end after they start."),
+                violation_error_code="times_reversed",
             ),
         ]
 
@@ -113,9 +117,12 @@ class Advisor(DealershipOwned):
         verbose_name = _("service advisor")
         verbose_name_plural = _("service advisors")
         constraints = [
-            models.CheckConstraint(
+            FieldCheckConstraint(
                 condition=Q(max_online_per_day__lte=F("max_customers_per_day")),
                 name="advisor_online_cap_within_daily_max",
+                field="max_online_per_day",
+                violation_error_message=_("The online cap cannot be above the daily maximum."),
+                violation_error_code="above_maximum",
             ),
         ]
 
@@ -228,7 +235,13 @@ class AdvisorAbsence(_Absence):
         verbose_name = _("advisor's absence")
         verbose_name_plural = _("advisors' absences")
         constraints = [
-            models.CheckConstraint(condition=Q(first_day__lte=F("last_day")), name="advisor_absence_ordered"),
+            FieldCheckConstraint(
+                condition=Q(first_day__lte=F("last_day")),
+                name="advisor_absence_ordered",
+                field="last_day",
+                violation_error_message=_("The last day cannot be before the first day."),
+                violation_error_code="dates_reversed",
+            ),
         ]
 
 
@@ -239,8 +252,12 @@ class TechnicianAbsence(_Absence):
         verbose_name = _("technician's absence")
         verbose_name_plural = _("technicians' absences")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(first_day__lte=F("last_day")), name="technician_absence_ordered"
+            FieldCheckConstraint(
+                condition=Q(first_day__lte=F("last_day")),
+                name="technician_absence_ordered",
+                field="last_day",
+                violation_error_message=_("The last day cannot be before the first day."),
+                violation_error_code="dates_reversed",
             ),
         ]
 
