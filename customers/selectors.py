@@ -16,6 +16,7 @@ from customers.coverage import Coverage, ProgrammeTerms, vehicle_coverage
 from customers.identifiers import VIN_LENGTH, normalize_name, normalize_plate, normalize_vin
 from customers.models import Campaign, CampaignCompletion, CampaignVin, Customer, Programme, Vehicle
 from dealerships.models import Dealership
+from dealerships.ownership import ensure_owned_by
 
 
 class MatchKind:
@@ -251,8 +252,7 @@ def open_campaigns(*, dealership: Dealership, vehicle: Vehicle, today: date) -> 
     them; a vehicle of unknown year only matches a campaign without years). Fixed SQL because
     every booking asks it: through the ORM, building the query cost ten times running it.
     """
-    if vehicle.dealership_id != dealership.id:
-        raise ValueError("open_campaigns called with a vehicle of another dealership")
+    ensure_owned_by(dealership, vehicle)
     if vehicle.model_year is not None:
         years = (
             "(c.model_year_from IS NULL OR c.model_year_from <= %s)"

@@ -19,6 +19,7 @@ from customers.models import (
     VehicleOwnership,
 )
 from dealerships.models import Dealership
+from dealerships.ownership import ensure_owned_by
 from dealerships.selectors import dealership_local_today
 
 CUSTOMER_FIELDS = (
@@ -73,8 +74,7 @@ def customer_create(*, dealership: Dealership, **fields) -> Customer:
 @transaction.atomic
 def customer_update(*, dealership: Dealership, customer: Customer, **fields) -> Customer:
     """Update contact data and preferences (R2.5, R2.7, R8.3)."""
-    if customer.dealership_id != dealership.id:
-        raise ValueError("customer_update called with a customer of another dealership")
+    ensure_owned_by(dealership, customer)
     for name, value in fields.items():
         if name not in CUSTOMER_FIELDS:
             raise TypeError(f"customer_update got unknown field {name!r}")
@@ -114,8 +114,7 @@ def vehicle_create(
     unknown = set(fields) - set(VEHICLE_FIELDS)
     if unknown:
         raise TypeError(f"vehicle_create got unknown fields {sorted(unknown)}")
-    if customer is not None and customer.dealership_id != dealership.id:
-        raise ValidationError({"customer": _("This customer is not on file at this dealership.")})
+    ensure_owned_by(dealership, customer)
     existing = (
         Vehicle.objects.for_dealership(dealership)
         .filter(vin=fields.get("vin"))
@@ -152,8 +151,7 @@ def vehicle_create(
 
 @transaction.atomic
 def vehicle_update(*, dealership: Dealership, vehicle: Vehicle, **fields) -> Vehicle:
-    if vehicle.dealership_id != dealership.id:
-        raise ValueError("vehicle_update called with a vehicle of another dealership")
+    ensure_owned_by(dealership, vehicle)
     for name, value in fields.items():
         if name not in VEHICLE_FIELDS:
             raise TypeError(f"vehicle_update got unknown field {name!r}")
@@ -217,8 +215,7 @@ def mileage_record(
 @transaction.atomic
 def vehicle_transfer(*, dealership: Dealership, vehicle: Vehicle, customer: Customer, on: date) -> Vehicle:
     """Give the vehicle a new owner from `on`, keeping the ownership history."""
-    if vehicle.dealership_id != dealership.id or customer.dealership_id != dealership.id:
-        raise ValidationError({"customer": _("This customer is not on file at this dealership.")})
+    ensure_owned_by(dealership, vehicle, customer)
     current = (
         VehicleOwnership.objects.select_for_update().filter(vehicle=vehicle, ended_on__isnull=True).first()
     )
@@ -238,8 +235,7 @@ def vehicle_transfer(*, dealership: Dealership, vehicle: Vehicle, customer: Cust
 @transaction.atomic
 def programme_create(*, dealership: Dealership, vehicle: Vehicle, **fields) -> Programme:
     """Attach a customer programme (extended warranty, courtesy car, ...) to a vehicle (R3.2)."""
-    if vehicle.dealership_id != dealership.id:
-        raise ValueError("programme_create called with a vehicle of another dealership")
+    ensure_owned_by(dealership, vehicle)
     programme = Programme(dealership=dealership, vehicle=vehicle, **fields)
     _save(programme)
     return programme
@@ -264,8 +260,7 @@ class VinListResult:
 @transaction.atomic
 def campaign_vins_add(*, dealership: Dealership, campaign: Campaign, vins: list[str]) -> VinListResult:
     """Add already-validated VINs to the campaign's list; VINs listed before are skipped."""
-    if campaign.dealership_id != dealership.id:
-        raise ValueError("campaign_vins_add called with a campaign of another dealership")
+    ensure_owned_by(dealership, campaign)
     wanted = list(dict.fromkeys(vins))
     present = set(CampaignVin.objects.filter(campaign=campaign, vin__in=wanted).values_list("vin", flat=True))
     new = [

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from dealerships.models import Closure, Dealership, OpeningHours
+from dealerships.ownership import ensure_owned_by
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -83,8 +84,7 @@ def closure_create(
 
 @transaction.atomic
 def closure_delete(*, dealership: Dealership, closure: Closure) -> None:
-    if closure.dealership_id != dealership.id:
-        raise ValueError("closure_delete called with a closure of another dealership")
+    ensure_owned_by(dealership, closure)
     closure.delete()
 
 

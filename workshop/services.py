@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from dealerships.models import Dealership
+from dealerships.ownership import ensure_owned_by
 from dealerships.services import OpeningInterval, capacity_changed, opening_intervals_validate
 from workshop.models import (
     Advisor,
@@ -39,11 +40,6 @@ TECHNICIAN_FIELDS = ("name", "skills", "is_active")
 JOB_FIELDS = ("code", "name", "kind", "labour_minutes", "skill", "mileage_interval_km", "is_active")
 
 
-def _own(dealership: Dealership, row) -> None:
-    if row is not None and row.pk is not None and row.dealership_id != dealership.id:
-        raise ValueError(f"{type(row).__name__} of another dealership")
-
-
 @transaction.atomic
 def workshop_policy_save(*, dealership: Dealership, **fields) -> WorkshopPolicy:
     """The booking policy the engine applies (R4.2-R4.5, R2.3); the manager's numbers."""
@@ -62,7 +58,7 @@ def advisor_save(
     *, dealership: Dealership, advisor: Advisor | None, hours: Sequence[OpeningInterval], **fields
 ) -> Advisor:
     """Create or change a service advisor with the daily maxima (R4.2) and weekly reception hours."""
-    _own(dealership, advisor)
+    ensure_owned_by(dealership, advisor)
     advisor = advisor or Advisor(dealership=dealership)
     for name in ADVISOR_FIELDS:
         if name in fields:
@@ -84,7 +80,7 @@ def technician_save(
     *, dealership: Dealership, technician: Technician | None, hours: Sequence[OpeningInterval], **fields
 ) -> Technician:
     """Create or change a technician with skills and weekly working hours (R4.8)."""
-    _own(dealership, technician)
+    ensure_owned_by(dealership, technician)
     technician = technician or Technician(dealership=dealership)
     for name in TECHNICIAN_FIELDS:
         if name in fields:
@@ -108,7 +104,7 @@ def absence_create(
     *, dealership: Dealership, person: Advisor | Technician, first_day: date, last_day: date, reason: str = ""
 ) -> AdvisorAbsence | TechnicianAbsence:
     """Record whole days away; the loader takes the person out of those days' capacity."""
-    _own(dealership, person)
+    ensure_owned_by(dealership, person)
     if isinstance(person, Advisor):
         absence = AdvisorAbsence(dealership=dealership, advisor=person)
     else:
@@ -121,14 +117,14 @@ def absence_create(
 
 @transaction.atomic
 def absence_delete(*, dealership: Dealership, absence: AdvisorAbsence | TechnicianAbsence) -> None:
-    _own(dealership, absence)
+    ensure_owned_by(dealership, absence)
     absence.delete()
 
 
 @transaction.atomic
 def job_save(*, dealership: Dealership, job: Job | None, **fields) -> Job:
     """Create or change an operation of the catalogue."""
-    _own(dealership, job)
+    ensure_owned_by(dealership, job)
     job = job or Job(dealership=dealership)
     for name in JOB_FIELDS:
         if name in fields:
