@@ -4,7 +4,6 @@ to see, move or cancel. Every rule is checked again on the server at each step."
 
 from datetime import date
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_ratelimit.core import is_ratelimited
 
 from bookings import lifecycle, offers, requests, selectors, self_service, services
 from bookings.forms import (
@@ -24,6 +24,7 @@ from bookings.forms import (
     requested_work_for,
 )
 from bookings.models import Channel, FunnelEvent, SlotHold
+from config.client_address import client_address
 from config.errors import IllegalTransition, SlotTaken
 from customers.models import Customer, Vehicle
 from dealerships import selectors as dealership_selectors
@@ -35,7 +36,7 @@ from workshop.capacity_settings import capacity_settings
 from workshop.models import JobKind
 
 SESSION = "self_booking"
-CODE_REQUESTS_PER_QUARTER_HOUR = 5
+CODE_REQUESTS_RATE = "5/15m"  # one-time codes a client may ask for: a typo or two, not a scan
 ONLINE_KINDS = (JobKind.MAINTENANCE, JobKind.TYRES, JobKind.DIAGNOSIS, JobKind.REPAIR)
 
 
@@ -63,8 +64,15 @@ def _identified(request: HttpRequest, dealership: Dealership) -> tuple[Customer,
     return (vehicle.customer, vehicle) if vehicle else None
 
 
-def _client_address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+def _too_many_code_requests(request: HttpRequest, dealership: Dealership) -> bool:
+    """Counts this request: at most CODE_REQUESTS_RATE per client address and dealership."""
+    return is_ratelimited(
+        request,
+        group=f"self-booking-codes:{dealership.id}",
+        key=lambda _group, request: client_address(request),
+        rate=CODE_REQUESTS_RATE,
+        increment=True,
+    )
 
 
 @public_view
@@ -84,8 +92,7 @@ def self_booking_start(request: HttpRequest, dealership: Dealership) -> HttpResp
     """Plate + phone or e-mail: a code is sent if they match a customer file (rate-limited)."""
     now = timezone.now()
     form = IdentifyForm(request.POST)
-    throttle = f"self-booking-codes:{dealership.id}:{_client_address(request)}"
-    if cache.get(throttle, 0) >= CODE_REQUESTS_PER_QUARTER_HOUR:
+    if _too_many_code_requests(request, dealership):
         return render(
             request,
             "bookings/self_start.html",
@@ -100,8 +107,6 @@ def self_booking_start(request: HttpRequest, dealership: Dealership) -> HttpResp
         return render(
             request, "bookings/self_start.html", {"dealership": dealership, "form": form}, status=400
         )
-    cache.add(throttle, 0, timeout=15 * 60)
-    cache.incr(throttle)
     session = _session_key(request)
     self_service.funnel_record(dealership=dealership, session=session, step=FunnelEvent.Step.STARTED, now=now)
     access = self_service.access_code_send(

@@ -1,5 +1,6 @@
 """Settings helpers that read the environment and fail loudly on values they cannot use."""
 
+import ipaddress
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -44,3 +45,11 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Comma-separated addresses or networks ("10.0.0.0/8, 192.168.1.7"); none when unset."""
+    try:
+        return tuple(ipaddress.ip_network(item, strict=False) for item in env_list(name, []))
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name}: {error}") from None

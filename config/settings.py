@@ -11,7 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_int, env_list, env_networks, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -35,6 +35,9 @@ else:
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# The load balancers and proxies in front of the web tier, whose X-Forwarded-For is believed
+# (addresses or networks, comma-separated); none by default. Rate limits count per client.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -48,6 +51,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "phonenumber_field",
+    "django_ratelimit",
     "dealerships",
     "customers",
     "workshop",
@@ -112,6 +116,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Django's own Redis backend increments atomically (INCR), as django-ratelimit needs; the
+    # library's list of supported backends predates it.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
     # Every request reads its session: from Redis, which every web process shares; the database
     # keeps the copy that survives a Redis restart. (Without Redis the cache is per process, so
     # a logout on one would not reach the others: sessions stay in the database alone.)
@@ -121,6 +128,9 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # The embedded default serves from one process (runserver), so its in-process cache is the
+    # whole web tier's: the rate limits hold. django-ratelimit cannot know that.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
     # The embedded broker: kombu's filesystem transport, a folder of message files that the
     # web process, the worker and beat share. It needs no server, which is the whole point.
     _broker_dir = Path(env_str("CELERY_FILESYSTEM_BROKER_DIR", str(VAR_DIR / "celery-broker")))
