@@ -1,4 +1,4 @@
-"""The availability engine (issue 4, R4) on a busy dealership among many, on PostgreSQL.
+"""The availability engine (R4) on a busy dealership among many, on PostgreSQL.
 
     .venv/bin/python bench/availability.py [--calls 300] [--reload]
 

@@ -1,4 +1,4 @@
-"""Bookings under load (issue 5): gunicorn, PostgreSQL, many clients booking at once.
+"""Bookings under load: gunicorn, PostgreSQL, many clients booking at once.
 
     .venv/bin/python bench/booking.py [--clients 64] [--seconds 30] [--workers 4] [--threads 1]
                                       [--pick offer|guess]

@@ -1,4 +1,4 @@
-"""The customer lookup (issue 3, R2.5) at a million vehicles per dealership, on PostgreSQL.
+"""The customer lookup (R2.5) at a million vehicles per dealership, on PostgreSQL.
 
     .venv/bin/python bench/search.py [--vehicles 1000000] [--queries 300] [--reload]
 

@@ -1,8 +1,8 @@
-"""Appointments: what the availability engine counts as taken capacity.
+"""Appointments and what hangs on them: their jobs, labour by day and skill, transition history,
+the day locks, idempotency keys, online holds and one-time codes, and the desk's phrases.
 
-The booking service, the lifecycle's transition history and the phone and online flows build
-on this (issue "Booking"); the capacity it takes is already here: the advisor's reception
-interval and the labour by work day and skill (R4.2, R4.8).
+The capacity an appointment takes is the advisor's reception interval and the labour by work
+day and skill (R4.2, R4.8): what the snapshot loader counts as taken.
 """
 
 from django.conf import settings

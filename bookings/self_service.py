@@ -80,7 +80,7 @@ def access_code_send(*, dealership: Dealership, plate: str, contact: str, now: d
     if "@" in contact:
         EmailMessage(subject, text, settings.DEFAULT_FROM_EMAIL, [customer.email]).send()
     else:
-        # The SMS channel (Twilio) comes with the notifications; until then it is the console.
+        # No SMS channel is configured in this layer: the code goes to the log (the console).
         logger.info("SMS to %s: %s", customer.mobile_phone, text)
     return access
 

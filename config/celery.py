@@ -12,8 +12,7 @@ app.autodiscover_tasks()
 # The health tasks live in config/, which is not a Django app, so autodiscovery misses them.
 app.conf.imports = ("config.tasks",)
 
-# The periodic scans. Each entry is a thin task that loads ids and calls a service; the
-# scanners themselves arrive with the issues that need them (notifications, follow-ups).
+# The periodic scans. Each entry is a thin task that loads ids and calls a service.
 app.conf.beat_schedule = {
     "heartbeat": {"task": "config.tasks.heartbeat", "schedule": 60.0},
     "expired-holds-and-codes": {"task": "bookings.tasks.expired_rows_purge", "schedule": 600.0},

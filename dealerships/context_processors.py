@@ -18,7 +18,7 @@ class NavLink:
     url_name: str
 
 
-# (label, url name, capability needed). Later issues add their pages here.
+# (label, url name, capability needed): the staff navigation, in the order of the desk's day.
 _NAV = [
     (_("Overview"), "dealership_home", Capability.VIEW_DEALERSHIP),
     (_("Phone booking"), "phone_booking", Capability.BOOK_APPOINTMENTS),
