@@ -179,10 +179,6 @@ class OpeningHours(DealershipOwned):
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
 
-    def clean(self) -> None:
-        if self.opens is not None and self.closes is not None and self.opens >= self.closes:
-            raise ValidationError({"closes": _("Closing time must be after opening time.")})
-
 
 class Closure(DealershipOwned):
     """Whole local days on which the dealership takes no appointments (holidays, inventory)."""
@@ -213,10 +209,6 @@ class Closure(DealershipOwned):
 
     def __str__(self) -> str:
         return f"{self.reason} ({self.start_date}–{self.end_date})"
-
-    def clean(self) -> None:
-        if self.start_date and self.end_date and self.start_date > self.end_date:
-            raise ValidationError({"end_date": _("The last day cannot be before the first day.")})
 
     def covers(self, day: date) -> bool:
         return self.start_date <= day <= self.end_date

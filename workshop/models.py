@@ -72,7 +72,7 @@ class WorkshopPolicy(DealershipOwned):
                 | Q(peak_hours_start__lt=F("peak_hours_end")),
                 name="workshop_policy_peak_hours_ordered",
                 field="peak_hours_end",
-                violation_error_message=_("The busy hours must end after they start."),
+                violation_error_message=_("The peak hours must end after they start."),
                 violation_error_code="times_reversed",
             ),
         ]
@@ -83,8 +83,6 @@ class WorkshopPolicy(DealershipOwned):
     def clean(self) -> None:
         if (self.peak_hours_start is None) != (self.peak_hours_end is None):
             raise ValidationError({"peak_hours_end": _("Give both ends of the peak hours, or neither.")})
-        if self.peak_hours_start and self.peak_hours_end and self.peak_hours_start >= self.peak_hours_end:
-            raise ValidationError({"peak_hours_end": _("The peak hours must end after they start.")})
 
 
 class Advisor(DealershipOwned):
@@ -121,23 +119,13 @@ class Advisor(DealershipOwned):
                 condition=Q(max_online_per_day__lte=F("max_customers_per_day")),
                 name="advisor_online_cap_within_daily_max",
                 field="max_online_per_day",
-                violation_error_message=_("The online cap cannot be above the daily maximum."),
+                violation_error_message=_("The online cap cannot exceed the daily maximum."),
                 violation_error_code="above_maximum",
             ),
         ]
 
     def __str__(self) -> str:
         return self.name
-
-    def clean(self) -> None:
-        if (
-            self.max_online_per_day is not None
-            and self.max_customers_per_day is not None
-            and self.max_online_per_day > self.max_customers_per_day
-        ):
-            raise ValidationError(
-                {"max_online_per_day": _("The online cap cannot exceed the daily maximum.")}
-            )
 
 
 class Technician(DealershipOwned):
@@ -185,10 +173,6 @@ class _WeeklyHours(DealershipOwned):
         abstract = True
         ordering = ["weekday", "starts"]
 
-    def clean(self) -> None:
-        if self.starts is not None and self.ends is not None and self.starts >= self.ends:
-            raise ValidationError({"ends": _("The end must be after the start.")})
-
 
 class AdvisorShift(_WeeklyHours):
     advisor = models.ForeignKey(Advisor, on_delete=models.CASCADE, related_name="shifts")
@@ -197,7 +181,13 @@ class AdvisorShift(_WeeklyHours):
         verbose_name = _("advisor's reception hours")
         verbose_name_plural = _("advisors' reception hours")
         constraints = [
-            models.CheckConstraint(condition=Q(starts__lt=F("ends")), name="advisor_shift_ordered"),
+            FieldCheckConstraint(
+                condition=Q(starts__lt=F("ends")),
+                name="advisor_shift_ordered",
+                field="ends",
+                violation_error_message=_("The end must be after the start."),
+                violation_error_code="times_reversed",
+            ),
         ]
 
 
@@ -208,7 +198,13 @@ class TechnicianShift(_WeeklyHours):
         verbose_name = _("technician's working hours")
         verbose_name_plural = _("technicians' working hours")
         constraints = [
-            models.CheckConstraint(condition=Q(starts__lt=F("ends")), name="technician_shift_ordered"),
+            FieldCheckConstraint(
+                condition=Q(starts__lt=F("ends")),
+                name="technician_shift_ordered",
+                field="ends",
+                violation_error_message=_("The end must be after the start."),
+                violation_error_code="times_reversed",
+            ),
         ]
 
 
