@@ -2,11 +2,14 @@
 "the last day cannot be before the first day" is written once, on the model, and forms and
 serializers show the database's own rule as a field error before anything is written."""
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, models
+from django.db.models import F, Q
+from django.utils.functional import Promise
 from rest_framework import serializers
 
 
@@ -22,7 +25,7 @@ class FieldCheckConstraint(models.CheckConstraint):
         self,
         model: type[models.Model],
         instance: models.Model,
-        exclude: Any = None,
+        exclude: Collection[str] | None = None,
         using: str = DEFAULT_DB_ALIAS,
     ) -> None:
         try:
@@ -70,7 +73,7 @@ def constraint_errors(
 
 
 def form_constraint_errors_add(
-    form: Any, model: type[models.Model], *, instance: models.Model | None = None
+    form: forms.BaseForm, model: type[models.Model], *, instance: models.Model | None = None
 ) -> None:
     """Put the model's FieldCheckConstraint violations among the form's errors, on their fields."""
     for field, messages in constraint_errors(model, form.cleaned_data, instance=instance).items():
@@ -92,3 +95,23 @@ def constraints_validated(
             }
         )
     return attrs
+
+
+def ordered(
+    first: str,
+    last: str,
+    *,
+    name: str,
+    message: str | Promise,
+    code: str,
+    strictly: bool = False,
+    optional: tuple[str, ...] = (),
+) -> FieldCheckConstraint:
+    """`first` comes before `last` (or on it, unless `strictly`), an error on `last`; the fields in
+    `optional` may be empty, and then there is nothing to check."""
+    condition = Q(**{f"{first}__{'lt' if strictly else 'lte'}": F(last)})
+    for field in reversed(optional):
+        condition = Q(**{f"{field}__isnull": True}) | condition
+    return FieldCheckConstraint(
+        condition=condition, name=name, field=last, violation_error_message=message, violation_error_code=code
+    )

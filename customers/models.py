@@ -6,7 +6,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
-from config.constraints import FieldCheckConstraint
+from config.constraints import ordered
 from dealerships.models import DealershipOwned
 
 
@@ -106,14 +106,13 @@ class Vehicle(DealershipOwned):
         verbose_name_plural = _("vehicles")
         constraints = [
             models.UniqueConstraint(fields=["dealership", "vin"], name="vehicle_unique_vin"),
-            FieldCheckConstraint(
-                condition=Q(warranty_end__isnull=True)
-                | Q(warranty_start__isnull=True)
-                | Q(warranty_start__lte=F("warranty_end")),
+            ordered(
+                "warranty_start",
+                "warranty_end",
+                optional=("warranty_end", "warranty_start"),
                 name="vehicle_warranty_start_before_end",
-                field="warranty_end",
-                violation_error_message=_("The warranty cannot end before it starts."),
-                violation_error_code="dates_reversed",
+                message=_("The warranty cannot end before it starts."),
+                code="dates_reversed",
             ),
         ]
         # Search indexes (plate prefix and fragment, VIN tail) are created per database vendor
@@ -203,12 +202,12 @@ class Programme(DealershipOwned):
         verbose_name = _("programme")
         verbose_name_plural = _("programmes")
         constraints = [
-            FieldCheckConstraint(
-                condition=Q(valid_from__lte=F("valid_until")),
+            ordered(
+                "valid_from",
+                "valid_until",
                 name="programme_dates_ordered",
-                field="valid_until",
-                violation_error_message=_("The programme cannot end before it starts."),
-                violation_error_code="dates_reversed",
+                message=_("The programme cannot end before it starts."),
+                code="dates_reversed",
             ),
         ]
 
@@ -241,21 +240,21 @@ class Campaign(DealershipOwned):
         verbose_name_plural = _("campaigns")
         constraints = [
             models.UniqueConstraint(fields=["dealership", "code"], name="campaign_unique_code"),
-            FieldCheckConstraint(
-                condition=Q(ends_on__isnull=True) | Q(starts_on__lte=F("ends_on")),
+            ordered(
+                "starts_on",
+                "ends_on",
+                optional=("ends_on",),
                 name="campaign_dates_ordered",
-                field="ends_on",
-                violation_error_message=_("The campaign cannot end before it starts."),
-                violation_error_code="dates_reversed",
+                message=_("The campaign cannot end before it starts."),
+                code="dates_reversed",
             ),
-            FieldCheckConstraint(
-                condition=Q(model_year_from__isnull=True)
-                | Q(model_year_to__isnull=True)
-                | Q(model_year_from__lte=F("model_year_to")),
+            ordered(
+                "model_year_from",
+                "model_year_to",
+                optional=("model_year_from", "model_year_to"),
                 name="campaign_years_ordered",
-                field="model_year_to",
-                violation_error_message=_("The model-year range is reversed."),
-                violation_error_code="years_reversed",
+                message=_("The model-year range is reversed."),
+                code="years_reversed",
             ),
         ]
 

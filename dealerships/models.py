@@ -10,11 +10,11 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
-from config.constraints import FieldCheckConstraint
+from config.constraints import ordered
 
 
 class TimeStampedModel(models.Model):
@@ -163,12 +163,13 @@ class OpeningHours(DealershipOwned):
         verbose_name = _("opening hours")
         verbose_name_plural = _("opening hours")
         constraints = [
-            FieldCheckConstraint(
-                condition=Q(opens__lt=F("closes")),
+            ordered(
+                "opens",
+                "closes",
+                strictly=True,
                 name="opening_hours_opens_before_closes",
-                field="closes",
-                violation_error_message=_("Closing time must be after opening time."),
-                violation_error_code="times_reversed",
+                message=_("Closing time must be after opening time."),
+                code="times_reversed",
             ),
             models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="opening_hours_weekday"),
             models.UniqueConstraint(
@@ -197,12 +198,12 @@ class Closure(DealershipOwned):
         verbose_name = _("closure")
         verbose_name_plural = _("closures")
         constraints = [
-            FieldCheckConstraint(
-                condition=Q(start_date__lte=F("end_date")),
+            ordered(
+                "start_date",
+                "end_date",
                 name="closure_start_before_end",
-                field="end_date",
-                violation_error_message=_("The last day cannot be before the first day."),
-                violation_error_code="dates_reversed",
+                message=_("The last day cannot be before the first day."),
+                code="dates_reversed",
             ),
         ]
         indexes = [models.Index(fields=["dealership", "end_date"], name="closure_dealership_end")]

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from config.constraints import FieldCheckConstraint
+from config.constraints import FieldCheckConstraint, ordered
 from dealerships.models import DealershipOwned, Weekday
 
 
@@ -66,14 +66,14 @@ class WorkshopPolicy(DealershipOwned):
         verbose_name_plural = _("workshop policies")
         constraints = [
             models.UniqueConstraint(fields=["dealership"], name="workshop_policy_one_per_dealership"),
-            FieldCheckConstraint(
-                condition=Q(peak_hours_start__isnull=True)
-                | Q(peak_hours_end__isnull=True)
-                | Q(peak_hours_start__lt=F("peak_hours_end")),
+            ordered(
+                "peak_hours_start",
+                "peak_hours_end",
+                strictly=True,
+                optional=("peak_hours_start", "peak_hours_end"),
                 name="workshop_policy_peak_hours_ordered",
-                field="peak_hours_end",
-                violation_error_message=_("The peak hours must end after they start."),
-                violation_error_code="times_reversed",
+                message=_("The peak hours must end after they start."),
+                code="times_reversed",
             ),
         ]
 
@@ -181,12 +181,13 @@ class AdvisorShift(_WeeklyHours):
         verbose_name = _("advisor's reception hours")
         verbose_name_plural = _("advisors' reception hours")
         constraints = [
-            FieldCheckConstraint(
-                condition=Q(starts__lt=F("ends")),
+            ordered(
+                "starts",
+                "ends",
+                strictly=True,
                 name="advisor_shift_ordered",
-                field="ends",
-                violation_error_message=_("The end must be after the start."),
-                violation_error_code="times_reversed",
+                message=_("The end must be after the start."),
+                code="times_reversed",
             ),
         ]
 
@@ -198,12 +199,13 @@ class TechnicianShift(_WeeklyHours):
         verbose_name = _("technician's working hours")
         verbose_name_plural = _("technicians' working hours")
         constraints = [
-            FieldCheckConstraint(
-                condition=Q(starts__lt=F("ends")),
+            ordered(
+                "starts",
+                "ends",
+                strictly=True,
                 name="technician_shift_ordered",
-                field="ends",
-                violation_error_message=_("The end must be after the start."),
-                violation_error_code="times_reversed",
+                message=_("The end must be after the start."),
+                code="times_reversed",
             ),
         ]
 
@@ -231,12 +233,12 @@ class AdvisorAbsence(_Absence):
         verbose_name = _("advisor's absence")
         verbose_name_plural = _("advisors' absences")
         constraints = [
-            FieldCheckConstraint(
-                condition=Q(first_day__lte=F("last_day")),
+            ordered(
+                "first_day",
+                "last_day",
                 name="advisor_absence_ordered",
-                field="last_day",
-                violation_error_message=_("The last day cannot be before the first day."),
-                violation_error_code="dates_reversed",
+                message=_("The last day cannot be before the first day."),
+                code="dates_reversed",
             ),
         ]
 
@@ -248,12 +250,12 @@ class TechnicianAbsence(_Absence):
         verbose_name = _("technician's absence")
         verbose_name_plural = _("technicians' absences")
         constraints = [
-            FieldCheckConstraint(
-                condition=Q(first_day__lte=F("last_day")),
+            ordered(
+                "first_day",
+                "last_day",
                 name="technician_absence_ordered",
-                field="last_day",
-                violation_error_message=_("The last day cannot be before the first day."),
-                violation_error_code="dates_reversed",
+                message=_("The last day cannot be before the first day."),
+                code="dates_reversed",
             ),
         ]
 
