@@ -6,7 +6,7 @@ import gc
 workers = 4
 
 
-def post_fork(server, worker):
+def post_fork(server: object, worker: object) -> None:
     # A request allocates tens of thousands of short-lived objects, so the collector's default
     # (a pass every 700 allocations) ran many times per request, walking the long-lived
     # objects of Django and the app each time. Those are frozen out of its sight after start,

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.db import models
+from django.http import HttpRequest
 
 from bookings.models import Appointment, AppointmentLabour
 from dealerships.admin import DealershipScopedAdmin
@@ -10,10 +12,10 @@ class AppointmentLabourInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return False
 
 
@@ -26,5 +28,5 @@ class AppointmentAdmin(DealershipScopedAdmin):
     raw_id_fields = ["customer", "vehicle", "advisor", "booked_by"]
     inlines = [AppointmentLabourInline]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

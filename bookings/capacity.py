@@ -2,8 +2,10 @@
 booked or held and the labour booked) over a run of local days, in the engine's values."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -118,6 +120,11 @@ def capacity_load(
     return Snapshot(tz=tz, policy=policy, days=tuple(days))
 
 
+# (advisor id, local day, drop-off, end of the reception, channel, capacity override reason)
+TakenReception = tuple[int, date, datetime, datetime, str, str]
+# (day, skill, minutes booked)
+BookedLabour = tuple[date, str, int]
+
 # The loader runs on every booking and every offer, so its reads are fixed SQL (config/sql.py):
 # building the same querysets through the ORM cost five times the database's own time.
 
@@ -130,7 +137,7 @@ def _taken_capacity(
     now: datetime,
     holder: str | None,
     advisor_id: int | None,
-) -> tuple[list[tuple], list[tuple]]:
+) -> tuple[list[TakenReception], list[BookedLabour]]:
     """What is taken on the days, in one statement: the booked receptions, the times held for
     customers finishing an online booking, which count as taken and as online (R9.5), and the
     booked labour summed by day and skill. The three are one UNION ALL, told apart by its first
@@ -140,7 +147,7 @@ def _taken_capacity(
         f" capacity_override_reason, 0 FROM {sql.table(Appointment)}"
         f" WHERE dealership_id = %s AND local_day BETWEEN %s AND %s AND status NOT IN ({_RELEASED})"
     )
-    params = [dealership.pk, sql.day_param(start), sql.day_param(end), *CAPACITY_RELEASED]
+    params: list[sql.SqlParam] = [dealership.pk, sql.day_param(start), sql.day_param(end), *CAPACITY_RELEASED]
     if excluding is not None:
         booked += " AND id <> %s"
         params.append(excluding)
@@ -175,7 +182,8 @@ def _taken_capacity(
         labour += " AND labour.appointment_id <> %s"
         params.append(excluding)
     labour += " GROUP BY labour.day, labour.skill"
-    receptions, labour_by_day_and_skill = [], []
+    receptions: list[TakenReception] = []
+    labour_by_day_and_skill: list[BookedLabour] = []
     for kind, advisor, day, starts, ends, channel_or_skill, reason, minutes in sql.rows(
         f"{booked} UNION ALL {held} UNION ALL {labour}", params
     ):
@@ -192,7 +200,7 @@ _RELEASED = sql.placeholders(len(CAPACITY_RELEASED))
 
 
 @lru_cache(maxsize=65536)
-def _interval(day: date, starts: time, ends: time, tz) -> Interval:
+def _interval(day: date, starts: time, ends: time, tz: ZoneInfo) -> Interval:
     # Wall-clock times of the local day to UTC instants; on a DST day the interval is as long
     # as it really is.
     return Interval(
@@ -201,8 +209,8 @@ def _interval(day: date, starts: time, ends: time, tz) -> Interval:
     )
 
 
-def _days_covered(ranges, start: date, end: date) -> set[date]:
-    covered = set()
+def _days_covered(ranges: Iterable[tuple[date, date]], start: date, end: date) -> set[date]:
+    covered: set[date] = set()
     for first, last in ranges:
         day = max(first, start)
         while day <= min(last, end):

@@ -4,6 +4,7 @@ the kept-free quarters), with statuses a real month has: closed, no-shows, cance
 today's cars in the workshop, confirmed ones for tomorrow."""
 
 import random
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
@@ -44,7 +45,11 @@ def demo_appointments_create(*, dealership: Dealership, now: datetime) -> None:
         start=today - timedelta(days=DAYS_BEFORE),
         end=today + timedelta(days=DAYS_AFTER),
     )
-    vehicles = list(Vehicle.objects.for_dealership(dealership).filter(customer__isnull=False)[:400])
+    vehicles = [
+        (vehicle, vehicle.customer_id)
+        for vehicle in Vehicle.objects.for_dealership(dealership).filter(customer__isnull=False)[:400]
+        if vehicle.customer_id is not None
+    ]
     jobs = [
         job
         for job in Job.objects.for_dealership(dealership)
@@ -65,18 +70,18 @@ def demo_appointments_create(*, dealership: Dealership, now: datetime) -> None:
                 if job.labour_minutes > labour_left:
                     break
                 labour_left -= job.labour_minutes
-                vehicle = rng.choice(vehicles)
+                vehicle, owner_id = rng.choice(vehicles)
                 reception_end = start + timedelta(minutes=policy.reception_minutes)
                 planned.append(
                     (
                         Appointment(
                             dealership=dealership,
-                            customer_id=vehicle.customer_id,
+                            customer_id=owner_id,
                             vehicle=vehicle,
                             advisor_id=advisor.advisor_id,
                             status=_status(capacity_day.day, today, rng),
                             channel=rng.choice([Channel.PHONE, Channel.PHONE, Channel.PHONE, Channel.WEB]),
-                            kind=KIND_OF_JOB[job.kind],
+                            kind=KIND_OF_JOB[JobKind(job.kind)],
                             local_day=capacity_day.day,
                             drop_off_at=start,
                             reception_ends_at=reception_end,
@@ -124,7 +129,7 @@ def demo_appointments_create(*, dealership: Dealership, now: datetime) -> None:
 
 
 def _free_starts(
-    shifts, kept: tuple[Interval, ...], slot_minutes: int, reception_minutes: int
+    shifts: Iterable[Interval], kept: tuple[Interval, ...], slot_minutes: int, reception_minutes: int
 ) -> list[datetime]:
     starts = []
     for shift in shifts:

@@ -1,18 +1,23 @@
 """The booking pages' forms: the answers checked for shape and against the dealership (its
 catalogue, advisors and booking horizon); the booking rules are in the engine and the services."""
 
+from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from bookings import requests
 from bookings.models import AppointmentKind
 from bookings.services import AppointmentDetails
+from customers.models import Vehicle
+from dealerships.models import Dealership
 from workshop.capacity_settings import CapacitySettings
-from workshop.models import Job, Skill
+from workshop.models import Advisor, Job, Skill
 
 NO_MOBILITY, COURTESY_CAR = "none", "courtesy_car"
 MORE_TIMES = 4  # R4.4: the alternatives "more times" asks for
@@ -27,7 +32,26 @@ MOBILITY_OPTIONS = [
 ]
 
 
-class PhoneBookingForm(forms.Form):
+class DealershipAnswersForm(forms.Form):
+    """A booking form whose answers are checked against the dealership's capacity settings
+    (its catalogue, its advisors, its booking horizon) as of its local `today`."""
+
+    def __init__(self, *args: Any, settings: CapacitySettings, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.settings, self.today = settings, today
+
+    def clean_wished_date(self) -> date | None:
+        wished: date | None = self.cleaned_data["wished_date"]
+        problem = requests.wished_day_error(settings=self.settings, today=self.today, wished_day=wished)
+        if problem:
+            raise forms.ValidationError(problem)
+        return wished
+
+    def choices_set(self, field: str, choices: list[tuple[Any, str | Promise]]) -> None:
+        cast(forms.ChoiceField, self.fields[field]).choices = choices
+
+
+class PhoneBookingForm(DealershipAnswersForm):
     """Everything the operator records during the call (R2.2-R2.6, R4), carried in the URL
     from step to step so the page can be reloaded or sent back at any point."""
 
@@ -72,27 +96,26 @@ class PhoneBookingForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args, vehicles=(), settings: CapacitySettings, today: date, **kwargs) -> None:
+    def __init__(self, *args: Any, vehicles: Iterable[Vehicle] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.settings, self.today = settings, today
         self.vehicles = {vehicle.id: vehicle for vehicle in vehicles}
-        self.fields["vehicle"].choices = [(v.id, str(v)) for v in vehicles]
-        self.fields["jobs"].choices = [
-            (job.code, f"{job.name} ({job.labour_minutes} min)")
-            for job in settings.active_jobs_by_code.values()
-        ]
+        self.choices_set("vehicle", [(v.id, str(v)) for v in self.vehicles.values()])
+        self.choices_set(
+            "jobs",
+            [
+                (job.code, f"{job.name} ({job.labour_minutes} min)")
+                for job in self.settings.active_jobs_by_code.values()
+            ],
+        )
 
     def clean_jobs(self) -> tuple[Job, ...]:
         return tuple(self.settings.active_jobs_by_code[code] for code in self.cleaned_data["jobs"])
 
-    def clean_vehicle(self):
+    def clean_vehicle(self) -> Vehicle:
         return self.vehicles[self.cleaned_data["vehicle"]]
 
-    def clean_wished_date(self) -> date | None:
-        return _checked_wished_date(self)
-
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = self.cleaned_data
         if not cleaned.get("jobs") and not cleaned.get("extra_minutes") and "jobs" not in self.errors:
             self.add_error("jobs", requests.no_work_error())
         return cleaned
@@ -125,21 +148,12 @@ class PhoneBookingForm(forms.Form):
         )
 
 
-def _checked_wished_date(form: forms.Form) -> date | None:
-    problem = requests.wished_day_error(
-        settings=form.settings, today=form.today, wished_day=form.cleaned_data["wished_date"]
-    )
-    if problem:
-        raise forms.ValidationError(problem)
-    return form.cleaned_data["wished_date"]
-
-
 class ProposalChoiceForm(forms.Form):
     """The time the customer chose, as "<advisor id>|<drop-off ISO time>"."""
 
     proposal = forms.CharField(widget=forms.HiddenInput)
 
-    def clean_proposal(self):
+    def clean_proposal(self) -> tuple[int, datetime]:
         advisor, _sep, moment = self.cleaned_data["proposal"].partition("|")
         try:
             chosen = int(advisor), datetime.fromisoformat(moment)
@@ -159,7 +173,9 @@ class IdentifyForm(forms.Form):
     )
 
 
-def requested_work_for(form: forms.Form, *, dealership, wanted: requests.WorkWanted):
+def requested_work_for(
+    form: DealershipAnswersForm, *, dealership: Dealership, wanted: requests.WorkWanted
+) -> requests.RequestedWork | None:
     """The engine's request for a valid form's answers, or None with the objection on the form."""
     try:
         return requests.requested_work_build(
@@ -180,7 +196,7 @@ class CodeForm(forms.Form):
     )
 
 
-class ServicesForm(forms.Form):
+class ServicesForm(DealershipAnswersForm):
     jobs = forms.MultipleChoiceField(label=_("What should we do?"), widget=forms.CheckboxSelectMultiple)
     wished_date = forms.DateField(
         label=_("a day that suits you"),
@@ -198,21 +214,17 @@ class ServicesForm(forms.Form):
     )
 
     def __init__(
-        self, *args, jobs=(), advisors=(), settings: CapacitySettings, today: date, **kwargs
+        self, *args: Any, jobs: Iterable[Job] = (), advisors: Iterable[Advisor] = (), **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.settings, self.today = settings, today
-        self.jobs = {job.code: job for job in jobs}
-        self.fields["jobs"].choices = [(job.code, job.name) for job in jobs]
-        self.fields["advisor"].choices = [("", _("No preference")), *((a.id, a.name) for a in advisors)]
+        self.offered_jobs = {job.code: job for job in jobs}
+        self.choices_set("jobs", [(job.code, job.name) for job in self.offered_jobs.values()])
+        self.choices_set("advisor", [("", _("No preference")), *((a.id, a.name) for a in advisors)])
 
-    def clean_wished_date(self) -> date | None:
-        return _checked_wished_date(self)
-
-    def work_wanted(self, *, vehicle) -> requests.WorkWanted:
+    def work_wanted(self, *, vehicle: Vehicle) -> requests.WorkWanted:
         data = self.cleaned_data
         return requests.WorkWanted(
-            jobs=tuple(self.jobs[code] for code in data["jobs"]),
+            jobs=tuple(self.offered_jobs[code] for code in data["jobs"]),
             vehicle=vehicle,
             online=True,
             wished_day=data["wished_date"],

@@ -3,6 +3,7 @@ services, pick one of the proposed times (held for a few minutes), confirm; then
 to see, move or cancel. Every rule is checked again on the server at each step."""
 
 from datetime import date
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -43,7 +44,7 @@ ONLINE_KINDS = (JobKind.MAINTENANCE, JobKind.TYRES, JobKind.DIAGNOSIS, JobKind.R
 def _session_key(request: HttpRequest) -> str:
     if not request.session.session_key:
         request.session.save()
-    return request.session.session_key
+    return cast(str, request.session.session_key)  # saving gave the session its key
 
 
 def _state(request: HttpRequest, dealership: Dealership) -> dict:
@@ -61,7 +62,9 @@ def _identified(request: HttpRequest, dealership: Dealership) -> tuple[Customer,
         .select_related("customer")
         .first()
     )
-    return (vehicle.customer, vehicle) if vehicle else None
+    if vehicle is None or vehicle.customer is None:
+        return None
+    return vehicle.customer, vehicle
 
 
 def _too_many_code_requests(request: HttpRequest, dealership: Dealership) -> bool:
@@ -347,6 +350,8 @@ def self_booking_manage(request: HttpRequest, dealership: Dealership, token: str
         else:
             return redirect("self_booking_manage", dealership_slug=dealership.slug, token=token)
         appointment = selectors.appointment_get(dealership=dealership, appointment_id=appointment.id)
+        if appointment is None:  # deleted meanwhile
+            raise Http404
     can_move = lifecycle.can_reschedule(appointment.status)
     if can_move and "move" in request.GET:
         settings = capacity_settings(dealership)

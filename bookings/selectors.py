@@ -5,6 +5,7 @@ from datetime import date
 from django.db.models import Prefetch, QuerySet
 
 from bookings.models import Appointment, AppointmentJob, AppointmentStatus, AppointmentTransition
+from customers.models import Customer
 from dealerships.models import Dealership
 
 
@@ -37,26 +38,25 @@ def appointment_get(
     *, dealership: Dealership, appointment_id: int, with_history: bool = True
 ) -> Appointment | None:
     """One appointment with its jobs (and its history unless told not to): two or three queries."""
-    prefetches = [
-        Prefetch("jobs", queryset=AppointmentJob.objects.select_related("job", "campaign").order_by("id"))
-    ]
+    appointments = (
+        Appointment.objects.for_dealership(dealership)
+        .filter(id=appointment_id)
+        .select_related("customer", "vehicle", "advisor")
+        .prefetch_related(
+            Prefetch("jobs", queryset=AppointmentJob.objects.select_related("job", "campaign").order_by("id"))
+        )
+    )
     if with_history:
-        prefetches.append(
+        appointments = appointments.prefetch_related(
             Prefetch(
                 "transitions",
                 queryset=AppointmentTransition.objects.select_related("by").order_by("at", "id"),
             )
         )
-    return (
-        Appointment.objects.for_dealership(dealership)
-        .filter(id=appointment_id)
-        .select_related("customer", "vehicle", "advisor")
-        .prefetch_related(*prefetches)
-        .first()
-    )
+    return appointments.first()
 
 
-def last_advisor_id(*, dealership: Dealership, customer) -> int | None:
+def last_advisor_id(*, dealership: Dealership, customer: Customer) -> int | None:
     """The advisor of the customer's latest appointment that was not cancelled, if still active."""
     return (
         Appointment.objects.for_dealership(dealership)

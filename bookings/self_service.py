@@ -54,7 +54,7 @@ def access_code_send(*, dealership: Dealership, plate: str, contact: str, now: d
             return None
         match = Q(customer__mobile_phone=phone) | Q(customer__other_phone=phone)
     vehicle = vehicles.filter(match).select_related("customer").first()
-    if vehicle is None:
+    if vehicle is None or vehicle.customer is None:
         return None
     code = f"{secrets.randbelow(10**6):06d}"
     seed = secrets.token_hex(8)

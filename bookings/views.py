@@ -1,13 +1,16 @@
 """The operator's guided phone booking (R2, R4, R5) and the booking's confirmation page."""
 
+from collections.abc import Iterable
 from dataclasses import replace
+from datetime import datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -18,11 +21,16 @@ from django.views.decorators.http import require_http_methods
 
 from bookings import offers, phrases, selectors, services
 from bookings.forms import MORE_TIMES, PhoneBookingForm, ProposalChoiceForm, requested_work_for
-from bookings.models import AppointmentKind, Document, ScriptPhrase
+from bookings.models import Appointment, AppointmentKind, Document, ScriptPhrase
+from bookings.requests import RequestedWork
 from config.errors import SlotTaken
 from customers import selectors as customer_selectors
+from customers.models import Campaign, Customer, Vehicle
+from customers.selectors import CustomerMatch
 from dealerships.access import Capability, StaffAccess
+from dealerships.models import Dealership, User
 from dealerships.scoping import staff_view
+from workshop.availability import DoubleOffer
 from workshop.capacity_settings import capacity_settings
 
 
@@ -45,15 +53,19 @@ def phone_booking(request: HttpRequest, access: StaffAccess) -> HttpResponse:
     form = _call_form(
         dealership, customer, answers, now=now, asked=request.method == "POST" or "find" in answers
     )
-    work = offer = None
+    work: RequestedWork | None = None
+    offer: DoubleOffer | None = None
     if form.is_bound and form.is_valid():
         work = requested_work_for(form, dealership=dealership, wanted=form.work_wanted())
     if work is not None and request.method == "GET":
         offer = offers.availability_offer(
             dealership=dealership, request=work.slot_request, now=now, settings=work.settings
         )
-    elif work is not None:
-        appointment, offer = _book_the_chosen_time(request, dealership, customer, form, work, now=now)
+    elif work is not None and customer is not None and work.vehicle is not None:
+        # Always so: the form is bound only with a customer, and the vehicle is a required answer.
+        appointment, offer = _book_the_chosen_time(
+            request, access, customer, work.vehicle, form, work, now=now
+        )
         if appointment is not None:
             return redirect(
                 "appointment_booked", dealership_slug=dealership.slug, appointment_id=appointment.id
@@ -63,7 +75,7 @@ def phone_booking(request: HttpRequest, access: StaffAccess) -> HttpResponse:
         "bookings/phone_booking.html",
         {
             "dealership": dealership,
-            "greeting": _greeting(dealership, request.user, now),
+            "greeting": _greeting(dealership, access.user, now),
             "query": answers.get("q", "").strip(),
             "matches": _customer_matches(dealership, answers, customer),
             "customer": customer,
@@ -77,23 +89,31 @@ def phone_booking(request: HttpRequest, access: StaffAccess) -> HttpResponse:
     )
 
 
-def _customer_on_the_line(dealership, answers):
-    if not answers.get("customer", "").isdigit():
+def _customer_on_the_line(dealership: Dealership, answers: QueryDict) -> Customer | None:
+    customer_id = answers.get("customer", "")
+    if not customer_id.isdigit():
         return None
-    return customer_selectors.customer_file_get(dealership=dealership, customer_id=int(answers["customer"]))
+    return customer_selectors.customer_file_get(dealership=dealership, customer_id=int(customer_id))
 
 
-def _customer_matches(dealership, answers, customer) -> list:
+def _customer_matches(
+    dealership: Dealership, answers: QueryDict, customer: Customer | None
+) -> list[CustomerMatch]:
     query = answers.get("q", "").strip()
     if not query or customer is not None:
         return []
     return customer_selectors.customer_search(dealership=dealership, query=query)
 
 
-def _call_form(dealership, customer, answers, *, now, asked: bool) -> PhoneBookingForm:
+def _call_form(
+    dealership: Dealership, customer: Customer | None, answers: QueryDict, *, now: datetime, asked: bool
+) -> PhoneBookingForm:
     """The call's answers so far; bound once there is a customer and times were asked for."""
     vehicles = list(customer.vehicles.all()) if customer else []
-    initial = {"customer": customer.id if customer else None, "kind": AppointmentKind.MAINTENANCE}
+    initial: dict[str, object] = {
+        "customer": customer.id if customer else None,
+        "kind": AppointmentKind.MAINTENANCE,
+    }
     if len(vehicles) == 1:
         initial["vehicle"] = vehicles[0].id
     return PhoneBookingForm(
@@ -106,9 +126,19 @@ def _call_form(dealership, customer, answers, *, now, asked: bool) -> PhoneBooki
     )
 
 
-def _book_the_chosen_time(request, dealership, customer, form, work, *, now):
+def _book_the_chosen_time(
+    request: HttpRequest,
+    access: StaffAccess,
+    customer: Customer,
+    vehicle: Vehicle,
+    form: PhoneBookingForm,
+    work: RequestedWork,
+    *,
+    now: datetime,
+) -> tuple[Appointment | None, DoubleOffer | None]:
     """Book the time the customer chose: (the appointment, None), or (None, the offer to read
     out instead: the next times after one just taken)."""
+    dealership = access.dealership
     choice = ProposalChoiceForm(request.POST)
     if not choice.is_valid():
         messages.error(request, _("Choose one of the times offered."))
@@ -121,12 +151,12 @@ def _book_the_chosen_time(request, dealership, customer, form, work, *, now):
             appointment = services.appointment_book(
                 dealership=dealership,
                 customer=customer,
-                vehicle=work.vehicle,
+                vehicle=vehicle,
                 advisor_id=advisor_id,
                 drop_off=drop_off,
                 jobs=work.jobs,
                 now=now,
-                booked_by=request.user,
+                booked_by=access.user,
                 urgent=work.slot_request.urgent,
                 comeback=work.slot_request.comeback,
                 details=form.appointment_details(),
@@ -145,7 +175,7 @@ def _book_the_chosen_time(request, dealership, customer, form, work, *, now):
     return appointment, None
 
 
-def _greeting(dealership, user, now) -> str:
+def _greeting(dealership: Dealership, user: User, now: datetime) -> str:
     """R2.1: the greeting in the dealership's language, with the operator's name."""
     with translation.override(dealership.language):
         return phrases.phrase(
@@ -161,7 +191,7 @@ def _greeting(dealership, user, now) -> str:
         )
 
 
-def _more_url(data) -> str:
+def _more_url(data: QueryDict) -> str:
     """The same answers, asking for more times (R4.4: more options on demand)."""
     kept = [
         (key, value)
@@ -172,7 +202,9 @@ def _more_url(data) -> str:
     return "?" + urlencode([*kept, ("more", "1"), ("find", "1")])
 
 
-def _open_campaigns(dealership, vehicles, now):
+def _open_campaigns(
+    dealership: Dealership, vehicles: Iterable[Vehicle], now: datetime
+) -> dict[int, list[Campaign]]:
     today = now.astimezone(dealership.tz).date()
     return {
         vehicle.id: list(
@@ -207,12 +239,12 @@ def appointment_booked(request: HttpRequest, access: StaffAccess, appointment_id
     )
 
 
-def _recap(appointment, dealership) -> dict[str, str]:
+def _recap(appointment: Appointment, dealership: Dealership) -> dict[str, str]:
     """The sentences to read out, in the active language: date, arrival, work, return, documents."""
     drop_off = timezone.localtime(appointment.drop_off_at)
     ready = timezone.localtime(appointment.promised_return_at)
 
-    def moment(value) -> dict[str, str]:
+    def moment(value: datetime) -> dict[str, str]:
         return {
             "weekday": date_format(value, "l"),
             "date": date_format(value, "DATE_FORMAT"),
@@ -238,7 +270,7 @@ def _recap(appointment, dealership) -> dict[str, str]:
 
 
 class PhrasesForm(forms.Form):
-    def __init__(self, *args, initial_texts: dict[str, str], **kwargs):
+    def __init__(self, *args: Any, initial_texts: dict[str, str], **kwargs: Any):
         super().__init__(*args, **kwargs)
         for key in ScriptPhrase.Key:
             self.fields[key.value] = forms.CharField(

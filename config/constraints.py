@@ -2,7 +2,7 @@
 "the last day cannot be before the first day" is written once, on the model, and forms and
 serializers show the database's own rule as a field error before anything is written."""
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
@@ -25,7 +25,7 @@ class FieldCheckConstraint(models.CheckConstraint):
         self,
         model: type[models.Model],
         instance: models.Model,
-        exclude: Collection[str] | None = None,
+        exclude: set[str] | None = None,
         using: str = DEFAULT_DB_ALIAS,
     ) -> None:
         try:
@@ -33,7 +33,7 @@ class FieldCheckConstraint(models.CheckConstraint):
         except ValidationError as error:
             raise ValidationError({self.field: error.error_list}) from None
 
-    def deconstruct(self) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+    def deconstruct(self) -> tuple[str, Sequence[Any], dict[str, Any]]:
         path, args, kwargs = super().deconstruct()
         kwargs["field"] = self.field
         return path, args, kwargs
@@ -67,8 +67,8 @@ def constraint_errors(
             try:
                 constraint.validate(model, candidate, exclude=exclude)
             except ValidationError as error:
-                for field, messages in error.error_dict.items():
-                    errors.setdefault(field, []).extend(messages)
+                for name, messages in error.error_dict.items():
+                    errors.setdefault(name, []).extend(messages)
     return errors
 
 

@@ -14,8 +14,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 class DomainError(Exception):
     """A rule of the business said no. Subclasses set the code, message and HTTP status."""
 
-    code = "domain_error"
-    status_code = status.HTTP_409_CONFLICT
+    code: str = "domain_error"
+    status_code: int = status.HTTP_409_CONFLICT
     default_message: str | Promise = _("The request breaks a business rule.")
 
     def __init__(self, message: str | Promise | None = None, *, field: str | None = None, **extra: Any):

@@ -1,9 +1,13 @@
 """REST API of the customer file. Thin: serializers check shape, services decide."""
 
+from datetime import date
+from typing import Any
+
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from phonenumber_field.phonenumber import PhoneNumber
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -38,17 +42,17 @@ class CustomerApiBase(DealershipApiMixin, APIView):
             raise Http404
         return vehicle
 
-    def today(self):
+    def today(self) -> date:
         return dealership_local_today(dealership=self.dealership, now=timezone.now())
 
 
 class PhoneField(serializers.CharField):
     """A phone number read in the dealership's region, written out in E.164."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: str) -> PhoneNumber | str:
         return clean_phone(super().to_internal_value(data), dealership=self.context["dealership"])
 
-    def to_representation(self, value):
+    def to_representation(self, value: object) -> str:
         return str(value) if value else ""
 
 
@@ -77,7 +81,7 @@ class VehicleSerializer(serializers.ModelSerializer):
     def validate_plate(self, value: str) -> str:
         return clean_plate(value) if value else ""
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         return constraints_validated(Vehicle, attrs, instance=self.instance)
 
 
@@ -108,7 +112,7 @@ class ProgrammeSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id"]
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         return constraints_validated(Programme, attrs, instance=self.instance)
 
 
@@ -131,7 +135,7 @@ class CampaignSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id"]
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         constraints_validated(Campaign, attrs, instance=self.instance)
         low, high = attrs.get("model_year_from"), attrs.get("model_year_to")
         if not attrs.get("make") and (attrs.get("model") or low or high):
@@ -338,7 +342,9 @@ class ImportReportSerializer(serializers.Serializer):
     imported = serializers.BooleanField()
     customers_created = serializers.IntegerField()
     vehicles_created = serializers.IntegerField()
-    errors = RowErrorSerializer(many=True)
+    # DRF's metaclass takes declared fields off the class, so this does not replace
+    # Serializer.errors; the stubs cannot know that.
+    errors = RowErrorSerializer(many=True)  # type: ignore[assignment]
 
 
 def _file_error_response(error: importing.CsvFileError) -> Response:

@@ -204,7 +204,8 @@ def demo_customers_create(*, dealership: Dealership, count: int = 300, today: da
             )
         )
     Customer.objects.bulk_create(customers)
-    vehicles = []
+    # Each vehicle with the dates and reading it was made with: (vehicle, sale, read on, km, warranty end).
+    made: list[tuple[Vehicle, date, date, int, date]] = []
     for customer in customers:
         if customer.mobile_phone and rng.random() < 0.6:
             customer.email = (
@@ -218,32 +219,38 @@ def demo_customers_create(*, dealership: Dealership, count: int = 300, today: da
             plate = _plate(rng, dealership.country)
             vin = _vin(rng, make, year, dealership.country)
             mileage = max(500, int((today - sale).days * rng.uniform(20, 70)))
-            vehicles.append(
-                Vehicle(
-                    dealership=dealership,
-                    customer=customer,
-                    vin=vin,
-                    vin_reversed=vin[::-1],
-                    plate=plate,
-                    plate_search=normalize_plate(plate),
-                    make=make,
-                    model=rng.choice(MODELS[make][1]),
-                    model_year=year,
-                    fuel=rng.choice(FUELS),
-                    sale_date=sale,
-                    mileage_km=mileage,
-                    mileage_read_on=today - timedelta(days=rng.randint(10, 200)),
-                    warranty_start=sale,
-                    warranty_end=date(sale.year + rng.choice([2, 3, 4]), sale.month, sale.day),
-                    warranty_mileage_limit_km=rng.choice([None, 100_000, 150_000]),
-                )
+            # One fixed order of draws: the seeded generator then makes the same demo data each time.
+            model = rng.choice(MODELS[make][1])
+            fuel = rng.choice(FUELS)
+            read_on = today - timedelta(days=rng.randint(10, 200))
+            warranty_end = date(sale.year + rng.choice([2, 3, 4]), sale.month, sale.day)
+            mileage_limit = rng.choice([None, 100_000, 150_000])
+            vehicle = Vehicle(
+                dealership=dealership,
+                customer=customer,
+                vin=vin,
+                vin_reversed=vin[::-1],
+                plate=plate,
+                plate_search=normalize_plate(plate),
+                make=make,
+                model=model,
+                model_year=year,
+                fuel=fuel,
+                sale_date=sale,
+                mileage_km=mileage,
+                mileage_read_on=read_on,
+                warranty_start=sale,
+                warranty_end=warranty_end,
+                warranty_mileage_limit_km=mileage_limit,
             )
+            made.append((vehicle, sale, read_on, mileage, warranty_end))
+    vehicles = [vehicle for vehicle, *_facts in made]
     Customer.objects.bulk_update([c for c in customers if c.email], ["email"])
     Vehicle.objects.bulk_create(vehicles)
     VehicleOwnership.objects.bulk_create(
         [
-            VehicleOwnership(dealership=dealership, vehicle=v, customer=v.customer, started_on=v.sale_date)
-            for v in vehicles
+            VehicleOwnership(dealership=dealership, vehicle=v, customer=v.customer, started_on=sale)
+            for v, sale, *_facts in made
         ]
     )
     MileageReading.objects.bulk_create(
@@ -251,11 +258,11 @@ def demo_customers_create(*, dealership: Dealership, count: int = 300, today: da
             MileageReading(
                 dealership=dealership,
                 vehicle=v,
-                read_on=v.mileage_read_on,
-                mileage_km=v.mileage_km,
+                read_on=read_on,
+                mileage_km=mileage,
                 source=MileageReading.Source.IMPORT,
             )
-            for v in vehicles
+            for v, _sale, read_on, mileage, _warranty_end in made
         ]
     )
     Programme.objects.bulk_create(
@@ -265,13 +272,13 @@ def demo_customers_create(*, dealership: Dealership, count: int = 300, today: da
                 vehicle=v,
                 kind=Programme.Kind.COURTESY_CAR,
                 name="Mobility Plus",
-                valid_from=v.sale_date,
-                valid_until=date(v.sale_date.year + 5, v.sale_date.month, v.sale_date.day),
+                valid_from=sale,
+                valid_until=date(sale.year + 5, sale.month, sale.day),
                 entitles_courtesy_car=True,
                 benefit_value=45,
                 benefit_currency="EUR",
             )
-            for v in vehicles[::7]
+            for v, sale, *_facts in made[::7]
         ]
         + [
             Programme(
@@ -279,12 +286,12 @@ def demo_customers_create(*, dealership: Dealership, count: int = 300, today: da
                 vehicle=v,
                 kind=Programme.Kind.EXTENDED_WARRANTY,
                 name="Extended warranty",
-                valid_from=v.warranty_end,
-                valid_until=date(v.warranty_end.year + 2, v.warranty_end.month, 28),
+                valid_from=warranty_end,
+                valid_until=date(warranty_end.year + 2, warranty_end.month, 28),
                 mileage_limit_km=150_000,
                 entitles_pickup_delivery=True,
             )
-            for v in vehicles[3::11]
+            for v, *_facts, warranty_end in made[3::11]
         ]
     )
     make = makes[0]

@@ -1,5 +1,7 @@
 """Customer and vehicle forms: the shape of input, checked with the shared edge validation."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +15,7 @@ from dealerships.models import Dealership
 class DealershipForm(forms.ModelForm):
     """A model form that knows its dealership (phone region, VIN market)."""
 
-    def __init__(self, *args, dealership: Dealership, **kwargs):
+    def __init__(self, *args: Any, dealership: Dealership, **kwargs: Any) -> None:
         self.dealership = dealership
         super().__init__(*args, **kwargs)
 
@@ -27,7 +29,7 @@ class CustomerForm(DealershipForm):
         fields = list(CUSTOMER_FIELDS)
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("mobile_phone", "other_phone"):
             value = getattr(self.instance, name, None)
@@ -36,13 +38,13 @@ class CustomerForm(DealershipForm):
         self.fields["mobile_phone"].widget.attrs.update({"type": "tel", "autocomplete": "tel"})
         self.fields["other_phone"].widget.attrs.update({"type": "tel"})
 
-    def clean_mobile_phone(self):
+    def clean_mobile_phone(self) -> str:
         return clean_phone(self.cleaned_data.get("mobile_phone", ""), dealership=self.dealership)
 
-    def clean_other_phone(self):
+    def clean_other_phone(self) -> str:
         return clean_phone(self.cleaned_data.get("other_phone", ""), dealership=self.dealership)
 
-    def _post_clean(self):
+    def _post_clean(self) -> None:
         # The service owns saving; model validation of a half-built instance adds nothing here.
         pass
 
@@ -59,30 +61,31 @@ class VehicleForm(DealershipForm):
             "warranty_end": forms.DateInput(attrs={"type": "date"}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             del self.fields["mileage_km"]  # later readings go through the mileage form
 
-    def clean_vin(self):
+    def clean_vin(self) -> str:
         return clean_vin(self.cleaned_data.get("vin", ""), dealership=self.dealership)
 
-    def clean_plate(self):
+    def clean_plate(self) -> str:
         plate = self.cleaned_data.get("plate", "")
         return clean_plate(plate) if plate else ""
 
-    def clean_model_year(self):
+    def clean_model_year(self) -> int | None:
         year = self.cleaned_data.get("model_year")
         if year is not None and not 1950 <= year <= 2100:
             raise forms.ValidationError(_("Give the model year with four digits, such as 2021."))
         return year
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         form_constraint_errors_add(self, Vehicle, instance=self.instance if self.instance.pk else None)
         return cleaned
 
-    def _post_clean(self):
+    def _post_clean(self) -> None:
         pass
 
 
@@ -112,12 +115,13 @@ class ProgrammeForm(DealershipForm):
             "valid_until": forms.DateInput(attrs={"type": "date"}),
         }
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         form_constraint_errors_add(self, Programme)
         return cleaned
 
-    def _post_clean(self):
+    def _post_clean(self) -> None:
         pass
 
 
@@ -143,15 +147,16 @@ class CampaignForm(DealershipForm):
             "description": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         form_constraint_errors_add(self, Campaign)
         low, high = cleaned.get("model_year_from"), cleaned.get("model_year_to")
         if not cleaned.get("make") and (cleaned.get("model") or low or high):
             self.add_error("make", _("Give the make when the campaign applies to a model or model years."))
         return cleaned
 
-    def _post_clean(self):
+    def _post_clean(self) -> None:
         pass
 
 

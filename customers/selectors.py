@@ -45,13 +45,23 @@ RANK = {
 
 
 @dataclass(kw_only=True, slots=True)
-class CustomerMatch:
-    customer: Customer
+class _Hit:
+    """The best way a customer was found so far, before their file is loaded."""
+
     matched_on: str
     rank: int
     # Where a plate fragment sits in the matched plate: among fragment hits, earlier is better.
     fragment_at: int = 0
     matched_vehicle_ids: set[int] = field(default_factory=set)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CustomerMatch:
+    customer: Customer
+    matched_on: str
+    rank: int
+    fragment_at: int
+    matched_vehicle_ids: set[int]
 
 
 _VIN_CHARS = re.compile(r"^[A-HJ-NPR-Z0-9]+$")
@@ -67,7 +77,7 @@ def customer_search(*, dealership: Dealership, query: str, limit: int = 20) -> l
     text = (query or "").strip()
     if len(text) < 2:
         return []
-    hits: dict[int, CustomerMatch] = {}
+    hits: dict[int, _Hit] = {}
 
     def add(customer_id: int | None, kind: str, vehicle_id: int | None = None, fragment_at: int = 0) -> None:
         if customer_id is None:
@@ -75,8 +85,7 @@ def customer_search(*, dealership: Dealership, query: str, limit: int = 20) -> l
         match = hits.get(customer_id)
         if match is None or RANK[kind] > match.rank:
             previous = match.matched_vehicle_ids if match else set()
-            match = hits[customer_id] = CustomerMatch(
-                customer=None,
+            match = hits[customer_id] = _Hit(
                 matched_on=kind,
                 rank=RANK[kind],
                 fragment_at=fragment_at,
@@ -145,11 +154,19 @@ def customer_search(*, dealership: Dealership, query: str, limit: int = 20) -> l
         .filter(id__in=list(hits))
         .prefetch_related(Prefetch("vehicles", queryset=Vehicle.objects.order_by("make", "model")))
     )
-    for customer in customers:
-        hits[customer.id].customer = customer
+    matches = [
+        CustomerMatch(
+            customer=customer,
+            matched_on=hit.matched_on,
+            rank=hit.rank,
+            fragment_at=hit.fragment_at,
+            matched_vehicle_ids=hit.matched_vehicle_ids,
+        )
+        for customer in customers
+        for hit in (hits[customer.id],)
+    ]
     ranked = sorted(
-        (m for m in hits.values() if m.customer is not None),
-        key=lambda m: (-m.rank, m.fragment_at, m.customer.family_name_search, m.customer.given_name),
+        matches, key=lambda m: (-m.rank, m.fragment_at, m.customer.family_name_search, m.customer.given_name)
     )
     return ranked[:limit]
 

@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,13 +55,13 @@ VEHICLE_FIELDS = (
 )
 
 
-def _save(instance) -> None:
+def _save(instance: models.Model) -> None:
     instance.full_clean(exclude=["dealership"], validate_constraints=True)
     instance.save()
 
 
 @transaction.atomic
-def customer_create(*, dealership: Dealership, **fields) -> Customer:
+def customer_create(*, dealership: Dealership, **fields: Any) -> Customer:
     """Open a customer file (R2.5)."""
     unknown = set(fields) - set(CUSTOMER_FIELDS)
     if unknown:
@@ -72,7 +73,7 @@ def customer_create(*, dealership: Dealership, **fields) -> Customer:
 
 
 @transaction.atomic
-def customer_update(*, dealership: Dealership, customer: Customer, **fields) -> Customer:
+def customer_update(*, dealership: Dealership, customer: Customer, **fields: Any) -> Customer:
     """Update contact data and preferences (R2.5, R2.7, R8.3)."""
     ensure_owned_by(dealership, customer)
     for name, value in fields.items():
@@ -108,7 +109,7 @@ def vehicle_create(
     mileage_km: int | None = None,
     mileage_read_on: date | None = None,
     mileage_source: str = MileageReading.Source.STAFF,
-    **fields,
+    **fields: Any,
 ) -> Vehicle:
     """Record a vehicle (R2.5), its first mileage reading and its current owner."""
     unknown = set(fields) - set(VEHICLE_FIELDS)
@@ -150,7 +151,7 @@ def vehicle_create(
 
 
 @transaction.atomic
-def vehicle_update(*, dealership: Dealership, vehicle: Vehicle, **fields) -> Vehicle:
+def vehicle_update(*, dealership: Dealership, vehicle: Vehicle, **fields: Any) -> Vehicle:
     ensure_owned_by(dealership, vehicle)
     for name, value in fields.items():
         if name not in VEHICLE_FIELDS:
@@ -233,7 +234,7 @@ def vehicle_transfer(*, dealership: Dealership, vehicle: Vehicle, customer: Cust
 
 
 @transaction.atomic
-def programme_create(*, dealership: Dealership, vehicle: Vehicle, **fields) -> Programme:
+def programme_create(*, dealership: Dealership, vehicle: Vehicle, **fields: Any) -> Programme:
     """Attach a customer programme (extended warranty, courtesy car, ...) to a vehicle (R3.2)."""
     ensure_owned_by(dealership, vehicle)
     programme = Programme(dealership=dealership, vehicle=vehicle, **fields)
@@ -242,7 +243,7 @@ def programme_create(*, dealership: Dealership, vehicle: Vehicle, **fields) -> P
 
 
 @transaction.atomic
-def campaign_create(*, dealership: Dealership, **fields) -> Campaign:
+def campaign_create(*, dealership: Dealership, **fields: Any) -> Campaign:
     """Record a manufacturer campaign or recall (R2.4, R7.4)."""
     if Campaign.objects.for_dealership(dealership).filter(code=fields.get("code")).exists():
         raise ValidationError({"code": _("A campaign with this code already exists.")}, code="duplicate_code")

@@ -1,5 +1,7 @@
 """Staff pages of the customer file. Thin: forms check shape, services decide."""
 
+from datetime import date
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,10 +15,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from customers import importing, selectors, services
 from customers.forms import CampaignForm, CsvUploadForm, CustomerForm, MileageForm, ProgrammeForm, VehicleForm
-from customers.models import MileageReading
+from customers.models import Customer, MileageReading, Vehicle
 from dealerships.access import Capability, StaffAccess
 from dealerships.forms import add_service_errors
-from dealerships.scoping import staff_view
+from dealerships.scoping import HtmxRequest, staff_view
 from dealerships.selectors import dealership_local_today
 
 MOBILITY_LABELS = {
@@ -27,12 +29,12 @@ MOBILITY_LABELS = {
 }
 
 
-def _today(access: StaffAccess):
+def _today(access: StaffAccess) -> date:
     return dealership_local_today(dealership=access.dealership, now=timezone.now())
 
 
 @staff_view(Capability.MANAGE_CUSTOMERS)
-def customer_search(request: HttpRequest, access: StaffAccess) -> HttpResponse:
+def customer_search(request: HtmxRequest, access: StaffAccess) -> HttpResponse:
     """R2.5: one box finds the file by surname, plate, VIN (or its tail) or phone."""
     query = request.GET.get("q", "").strip()
     matches = selectors.customer_search(dealership=access.dealership, query=query) if query else []
@@ -42,14 +44,14 @@ def customer_search(request: HttpRequest, access: StaffAccess) -> HttpResponse:
     return render(request, "customers/search.html", context)
 
 
-def _customer_or_404(access: StaffAccess, customer_id: int):
+def _customer_or_404(access: StaffAccess, customer_id: int) -> Customer:
     customer = selectors.customer_get(dealership=access.dealership, customer_id=customer_id)
     if customer is None:
         raise Http404
     return customer
 
 
-def _vehicle_or_404(access: StaffAccess, vehicle_id: int):
+def _vehicle_or_404(access: StaffAccess, vehicle_id: int) -> Vehicle:
     vehicle = selectors.vehicle_get(dealership=access.dealership, vehicle_id=vehicle_id)
     if vehicle is None:
         raise Http404
@@ -218,8 +220,8 @@ def vehicle_mileage(request: HttpRequest, access: StaffAccess, vehicle_id: int) 
             add_service_errors(form, error)
     if form.errors:
         for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+            for message in errors:  # an ErrorList yields its messages as text
+                messages.error(request, str(message))
     else:
         messages.success(request, _("Mileage recorded."))
     return redirect(

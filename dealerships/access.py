@@ -129,8 +129,9 @@ def dealership_access_for(*, user: User | AnonymousUser, slug: str) -> StaffAcce
     if not rows:
         raise Http404
     dealership = rows[0]
-    roles = frozenset(Role(row.caller_role) for row in rows if row.caller_role)
-    is_group_manager = bool(dealership.caller_manages_group)  # SQLite answers 0 or 1
+    # caller_role and caller_manages_group are columns of the statement, not fields of the model.
+    roles = frozenset(Role(row.caller_role) for row in rows if row.caller_role)  # type: ignore[attr-defined]
+    is_group_manager = bool(dealership.caller_manages_group)  # type: ignore[attr-defined]  # SQLite: 0 or 1
     if not roles and not is_group_manager and not user.is_superuser:
         raise Http404
     return StaffAccess(

@@ -1,9 +1,13 @@
 """Django admin, scoped: staff who are not superusers see and edit only their dealerships' rows."""
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db import models
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 
 from dealerships.models import (
     Brand,
@@ -20,7 +24,10 @@ from dealerships.models import (
 
 def managed_dealership_ids(request: HttpRequest) -> QuerySet:
     """Dealerships the admin user runs as dealer manager; the admin's only notion of tenant."""
-    return Membership.objects.filter(user=request.user, role=Role.DEALER_MANAGER).values("dealership_id")
+    user = request.user
+    if not user.is_authenticated:  # the admin lets only staff in: a visitor manages nothing
+        return Membership.objects.none().values("dealership_id")
+    return Membership.objects.filter(user=user, role=Role.DEALER_MANAGER).values("dealership_id")
 
 
 class NotFoundAdmin(admin.ModelAdmin):
@@ -32,15 +39,25 @@ class NotFoundAdmin(admin.ModelAdmin):
         if object_id is not None and not self.get_queryset(request).filter(pk=object_id).exists():
             raise Http404
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         self._require_visible(request, object_id)
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def delete_view(self, request, object_id, extra_context=None):
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         self._require_visible(request, object_id)
         return super().delete_view(request, object_id, extra_context)
 
-    def history_view(self, request, object_id, extra_context=None):
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         self._require_visible(request, object_id)
         return super().history_view(request, object_id, extra_context)
 
@@ -56,7 +73,9 @@ class DealershipScopedAdmin(NotFoundAdmin):
             return queryset
         return queryset.filter(**{f"{self.dealership_field}__in": managed_dealership_ids(request)})
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField | None:
         if db_field.name == "dealership" and not request.user.is_superuser:
             kwargs["queryset"] = Dealership.objects.filter(id__in=managed_dealership_ids(request))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -65,25 +84,25 @@ class DealershipScopedAdmin(NotFoundAdmin):
 class SuperuserOnlyAdmin(NotFoundAdmin):
     """Platform-wide rows (groups, brands, users) belong to no single dealership."""
 
-    def has_module_permission(self, request):
+    def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
 
-    def has_view_permission(self, request, obj=None):
+    def has_view_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return request.user.is_superuser
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return request.user.is_superuser
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return request.user.is_superuser
 
 
 @admin.register(User)
 class StaffUserAdmin(SuperuserOnlyAdmin, UserAdmin):
-    fieldsets = (*UserAdmin.fieldsets, ("Preferences", {"fields": ("language",)}))
+    fieldsets = (*(UserAdmin.fieldsets or ()), ("Preferences", {"fields": ("language",)}))
 
 
 @admin.register(DealerGroup)
@@ -114,13 +133,13 @@ class DealershipAdmin(DealershipScopedAdmin):
     search_fields = ["name", "city", "slug"]
     inlines = [OpeningHoursInline]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return request.user.is_superuser
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: models.Model | None = None) -> bool:
         return request.user.is_superuser
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: models.Model | None = None) -> tuple[str, ...]:
         return () if request.user.is_superuser else ("group", "slug")
 
 

@@ -1,5 +1,8 @@
 """REST API of the tenancy layer: my dealerships, a dealership's hours, closures and staff."""
 
+from typing import Any
+
+from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -12,7 +15,7 @@ from rest_framework.views import APIView
 from config.constraints import constraints_validated
 from dealerships import selectors, services
 from dealerships.access import Capability
-from dealerships.models import Closure, Dealership, Membership, OpeningHours
+from dealerships.models import Brand, Closure, Dealership, Membership, OpeningHours
 from dealerships.scoping import DealershipApiMixin
 from dealerships.services import OpeningInterval
 
@@ -24,7 +27,7 @@ class OpeningHoursSerializer(serializers.ModelSerializer):
 
 
 class DealershipSerializer(serializers.ModelSerializer):
-    brands = serializers.StringRelatedField(many=True)
+    brands: "serializers.StringRelatedField[Brand]" = serializers.StringRelatedField(many=True)
     group = serializers.CharField(source="group.name")
 
     class Meta:
@@ -54,7 +57,7 @@ class DealershipListApi(ListAPIView):
 
     serializer_class = DealershipSerializer
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Dealership]:
         return (
             selectors.dealership_list_for_user(user=self.request.user)
             .select_related("group")
@@ -93,7 +96,7 @@ class ClosureSerializer(serializers.ModelSerializer):
         fields = ["id", "start_date", "end_date", "reason", "source"]
         read_only_fields = ["id", "source"]
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         return constraints_validated(Closure, attrs, instance=self.instance)
 
 

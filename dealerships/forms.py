@@ -4,6 +4,7 @@ import itertools
 import re
 from collections.abc import Iterable
 from datetime import time
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -51,7 +52,7 @@ def weekly_hours_text(opening_hours: Iterable[OpeningHours]) -> list[tuple[str, 
     by_day: dict[int, list[tuple[time, time]]] = {day.value: [] for day in Weekday}
     for row in opening_hours:
         by_day[row.weekday].append((row.opens, row.closes))
-    return [(day.label, format_intervals(by_day[day.value])) for day in Weekday]
+    return [(str(day.label), format_intervals(by_day[day.value])) for day in Weekday]
 
 
 class WeeklyHoursForm(forms.Form):
@@ -59,7 +60,7 @@ class WeeklyHoursForm(forms.Form):
 
     empty_help = _("Empty means closed.")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for day in Weekday:
             self.fields[f"day_{day.value}"] = forms.CharField(
@@ -69,8 +70,9 @@ class WeeklyHoursForm(forms.Form):
                 widget=forms.TextInput(attrs={"placeholder": "08:00-12:30, 14:00-18:30"}),
             )
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         self.intervals: list[OpeningInterval] = []
         for day in Weekday:
             field = f"day_{day.value}"
@@ -94,13 +96,14 @@ class ClosureForm(forms.ModelForm):
             "end_date": forms.DateInput(attrs={"type": "date"}),
         }
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         form_constraint_errors_add(self, Closure)
         return cleaned
 
 
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
     """Attach a service's ValidationError to the form: on the field it names, else to the form."""
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)

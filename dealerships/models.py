@@ -4,6 +4,7 @@ import uuid
 import zoneinfo
 from datetime import date
 from functools import cached_property
+from typing import Self, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -116,8 +117,11 @@ class Dealership(TimeStampedModel):
         return zoneinfo.ZoneInfo(self.time_zone)
 
 
-class DealershipQuerySet(models.QuerySet):
-    def for_dealership(self, dealership: Dealership) -> "DealershipQuerySet":
+_Row = TypeVar("_Row", bound=models.Model)
+
+
+class DealershipQuerySet(models.QuerySet[_Row]):
+    def for_dealership(self, dealership: Dealership) -> Self:
         """The one way to scope rows to a tenant."""
         return self.filter(dealership=dealership)
 

@@ -13,12 +13,22 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django_htmx.middleware import HtmxDetails
 from rest_framework import exceptions
 from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from dealerships.access import Capability, StaffAccess, dealership_access_for, public_dealership_for
+from dealerships.models import Dealership
 
 StaffViewFunc = Callable[..., HttpResponse]
+
+
+class HtmxRequest(HttpRequest):
+    """A request as django-htmx's middleware leaves it: `htmx` tells an htmx call from a page load."""
+
+    htmx: HtmxDetails
 
 
 def staff_view(
@@ -42,6 +52,7 @@ def staff_view(
             with timezone.override(access.dealership.tz):
                 return view(request, access, *args, **kwargs)
 
+        # A mark on the function object, which its type does not declare.
         wrapper.tenant_scoped = True  # type: ignore[attr-defined]
         return wrapper
 
@@ -62,7 +73,7 @@ def public_view(view: StaffViewFunc) -> StaffViewFunc:
     return wrapper
 
 
-class DealershipApiMixin:
+class DealershipApiMixin(APIView):
     """For DRF views under /api/v1/dealerships/<dealership_slug>/.
 
     Resolves the tenant after DRF has authenticated the request, and checks the capability:
@@ -75,7 +86,7 @@ class DealershipApiMixin:
     access: StaffAccess
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        super().initial(request, *args, **kwargs)
         self.access = dealership_access_for(user=request.user, slug=kwargs["dealership_slug"])
         needed = (
             self.read_capability if request.method in ("GET", "HEAD", "OPTIONS") else self.write_capability
@@ -85,10 +96,10 @@ class DealershipApiMixin:
         # Datetimes in responses are rendered in the dealership's zone (with their offset).
         timezone.activate(self.access.dealership.tz)
 
-    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         timezone.deactivate()
-        return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        return super().finalize_response(request, response, *args, **kwargs)
 
     @property
-    def dealership(self):
+    def dealership(self) -> Dealership:
         return self.access.dealership

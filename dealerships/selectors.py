@@ -2,13 +2,17 @@
 
 from datetime import date, datetime
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from dealerships.models import Closure, Dealership, GroupMembership, Membership, OpeningHours, User
 
 
-def dealership_list_for_user(*, user: User) -> QuerySet[Dealership]:
-    """Active dealerships the user works at, directly or as manager of their group."""
+def dealership_list_for_user(*, user: User | AnonymousUser) -> QuerySet[Dealership]:
+    """Active dealerships the user works at, directly or as manager of their group; none for a
+    visitor who is not logged in."""
+    if not user.is_authenticated:
+        return Dealership.objects.none()
     if user.is_superuser:
         return Dealership.objects.filter(is_active=True)
     return (

@@ -3,6 +3,8 @@ from django.urls import path
 from dealerships import views
 
 urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
     path("d/", views.dealership_switcher, name="dealership_switcher"),
     path("d/<slug:dealership_slug>/", views.dealership_home, name="dealership_home"),
     path("d/<slug:dealership_slug>/settings/hours/", views.opening_hours_edit, name="opening_hours_edit"),

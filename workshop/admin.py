@@ -1,4 +1,7 @@
+from django import forms
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
 
 from dealerships.admin import DealershipScopedAdmin
 from workshop.models import (
@@ -21,7 +24,9 @@ class SameDealershipInline(admin.TabularInline):
 
 
 class ParentDealershipAdmin(DealershipScopedAdmin):
-    def save_formset(self, request, form, formset, change):
+    def save_formset(
+        self, request: HttpRequest, form: forms.ModelForm, formset: BaseInlineFormSet, change: bool
+    ) -> None:
         for row in formset.save(commit=False):
             row.dealership_id = form.instance.dealership_id
             row.save()

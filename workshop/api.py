@@ -1,6 +1,5 @@
 """REST API of the workshop's supply: the job catalogue and the service advisors."""
 
-
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request

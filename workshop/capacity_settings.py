@@ -4,6 +4,7 @@ with their weekly hours and absences, and the job catalogue."""
 
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
@@ -23,7 +24,7 @@ from workshop.selectors import job_list, workshop_policy_get
 
 
 def engine_policy(policy: WorkshopPolicy) -> Policy:
-    peak = ()
+    peak: tuple[tuple[time, time], ...] = ()
     if policy.peak_hours_start and policy.peak_hours_end:
         peak = ((policy.peak_hours_start, policy.peak_hours_end),)
     return Policy(
@@ -130,7 +131,9 @@ def _capacity_settings_read(dealership: Dealership) -> CapacitySettings:
     )
 
 
-def _weekly_hours(rows) -> dict[int, dict[int, list[tuple[time, time]]]]:
+def _weekly_hours(
+    rows: Iterable[tuple[int, int, time, time]],
+) -> dict[int, dict[int, list[tuple[time, time]]]]:
     """owner id -> weekday -> [(starts, ends)] in order, from (owner, weekday, starts, ends) rows."""
     hours: dict[int, dict[int, list[tuple[time, time]]]] = defaultdict(lambda: defaultdict(list))
     for owner_id, weekday, starts, ends in rows:
@@ -141,7 +144,7 @@ def _weekly_hours(rows) -> dict[int, dict[int, list[tuple[time, time]]]]:
     return hours
 
 
-def _date_ranges(rows) -> dict[int, list[tuple[date, date]]]:
+def _date_ranges(rows: Iterable[tuple[int, date, date]]) -> dict[int, list[tuple[date, date]]]:
     """owner id -> [(first day, last day)], from (owner, first day, last day) rows."""
     by_owner: dict[int, list[tuple[date, date]]] = defaultdict(list)
     for owner_id, first, last in rows:

@@ -1,5 +1,7 @@
 """Forms for the workshop manager's pages: they check the shape; the services check the rules."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -51,8 +53,9 @@ class AbsenceForm(forms.ModelForm):
             "last_day": forms.DateInput(attrs={"type": "date"}),
         }
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         form_constraint_errors_add(self, AdvisorAbsence)
         return cleaned
 

@@ -152,7 +152,7 @@ class Technician(DealershipOwned):
 
     @property
     def skill_labels(self) -> list[str]:
-        return [Skill(skill).label for skill in self.skills if skill in Skill.values]
+        return [str(Skill(skill).label) for skill in self.skills if skill in Skill.values]
 
     def clean(self) -> None:
         unknown = set(self.skills or []) - set(Skill.values)
@@ -220,10 +220,6 @@ class _Absence(DealershipOwned):
     class Meta:
         abstract = True
         ordering = ["first_day"]
-
-    def clean(self) -> None:
-        if self.first_day and self.last_day and self.first_day > self.last_day:
-            raise ValidationError({"last_day": _("The last day cannot be before the first day.")})
 
 
 class AdvisorAbsence(_Absence):

@@ -3,6 +3,7 @@ and the job catalogue. Each takes the dealership first and checks the row is its
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -41,7 +42,7 @@ JOB_FIELDS = ("code", "name", "kind", "labour_minutes", "skill", "mileage_interv
 
 
 @transaction.atomic
-def workshop_policy_save(*, dealership: Dealership, **fields) -> WorkshopPolicy:
+def workshop_policy_save(*, dealership: Dealership, **fields: Any) -> WorkshopPolicy:
     """The booking policy the engine applies (R4.2-R4.5, R2.3); the manager's numbers."""
     policy = WorkshopPolicy.objects.for_dealership(dealership).select_for_update().first()
     policy = policy or WorkshopPolicy(dealership=dealership)
@@ -55,7 +56,7 @@ def workshop_policy_save(*, dealership: Dealership, **fields) -> WorkshopPolicy:
 
 @transaction.atomic
 def advisor_save(
-    *, dealership: Dealership, advisor: Advisor | None, hours: Sequence[OpeningInterval], **fields
+    *, dealership: Dealership, advisor: Advisor | None, hours: Sequence[OpeningInterval], **fields: Any
 ) -> Advisor:
     """Create or change a service advisor with the daily maxima (R4.2) and weekly reception hours."""
     ensure_owned_by(dealership, advisor)
@@ -77,7 +78,7 @@ def advisor_save(
 
 @transaction.atomic
 def technician_save(
-    *, dealership: Dealership, technician: Technician | None, hours: Sequence[OpeningInterval], **fields
+    *, dealership: Dealership, technician: Technician | None, hours: Sequence[OpeningInterval], **fields: Any
 ) -> Technician:
     """Create or change a technician with skills and weekly working hours (R4.8)."""
     ensure_owned_by(dealership, technician)
@@ -105,6 +106,7 @@ def absence_create(
 ) -> AdvisorAbsence | TechnicianAbsence:
     """Record whole days away; the loader takes the person out of those days' capacity."""
     ensure_owned_by(dealership, person)
+    absence: AdvisorAbsence | TechnicianAbsence
     if isinstance(person, Advisor):
         absence = AdvisorAbsence(dealership=dealership, advisor=person)
     else:
@@ -122,7 +124,7 @@ def absence_delete(*, dealership: Dealership, absence: AdvisorAbsence | Technici
 
 
 @transaction.atomic
-def job_save(*, dealership: Dealership, job: Job | None, **fields) -> Job:
+def job_save(*, dealership: Dealership, job: Job | None, **fields: Any) -> Job:
     """Create or change an operation of the catalogue."""
     ensure_owned_by(dealership, job)
     job = job or Job(dealership=dealership)

@@ -2,9 +2,11 @@
 gives the dealership a new capacity version, so no process keeps using an old copy
 (workshop.capacity_settings)."""
 
+from typing import Any
+
 from django.db.models.signals import post_delete, post_save
 
-from dealerships.models import Closure, OpeningHours
+from dealerships.models import Closure, DealershipOwned, OpeningHours
 from dealerships.services import capacity_changed
 from workshop.models import (
     Advisor,
@@ -31,7 +33,7 @@ CAPACITY_MODELS = (
 )
 
 
-def _capacity_row_changed(sender, instance, **kwargs) -> None:
+def _capacity_row_changed(sender: type[DealershipOwned], instance: DealershipOwned, **kwargs: Any) -> None:
     if kwargs.get("raw"):  # loading fixtures: the rows may not be complete yet
         return
     capacity_changed(dealership_id=instance.dealership_id)

@@ -1,20 +1,23 @@
 """The workshop manager's pages: policy, advisors, technicians and the job catalogue."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import time
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dealerships.access import Capability, StaffAccess
 from dealerships.forms import add_service_errors, format_intervals
-from dealerships.models import Weekday
+from dealerships.models import Dealership, Weekday
 from dealerships.scoping import staff_view
 from workshop import selectors, services
 from workshop.forms import (
@@ -25,28 +28,33 @@ from workshop.forms import (
     WorkingHoursForm,
     WorkshopPolicyForm,
 )
-from workshop.models import Advisor, Technician
+from workshop.models import Advisor, AdvisorShift, Technician, TechnicianShift
 
 
-def _hours_by_day(shifts) -> dict[int, list]:
-    by_day: dict[int, list] = {day.value: [] for day in Weekday}
+def _hours_by_day(
+    shifts: Iterable[AdvisorShift] | Iterable[TechnicianShift],
+) -> dict[int, list[tuple[time, time]]]:
+    by_day: dict[int, list[tuple[time, time]]] = {day.value: [] for day in Weekday}
     for shift in shifts:
         by_day[shift.weekday].append((shift.starts, shift.ends))
     return {day: sorted(pairs) for day, pairs in by_day.items()}
 
 
-def _hours_summary(shifts) -> list[tuple[str, str]]:
+def _hours_summary(shifts: Iterable[AdvisorShift] | Iterable[TechnicianShift]) -> list[tuple[str, str]]:
     """("Monday–Friday", "08:00-12:30, 14:00-18:30"): runs of days with the same hours, from
     prefetched shifts."""
-    runs: list[list] = []  # [first day, last day, text]
+    runs: list[tuple[int, int, str]] = []  # (first day, last day, text)
     for day, pairs in _hours_by_day(shifts).items():
         text = format_intervals(pairs)
         if runs and runs[-1][2] == text and runs[-1][1] == day - 1:
-            runs[-1][1] = day
+            runs[-1] = (runs[-1][0], day, text)
         else:
-            runs.append([day, day, text])
+            runs.append((day, day, text))
     return [
-        (Weekday(first).label if first == last else f"{Weekday(first).label}–{Weekday(last).label}", text)
+        (
+            str(Weekday(first).label) if first == last else f"{Weekday(first).label}–{Weekday(last).label}",
+            text,
+        )
         for first, last, text in runs
         if text
     ]
@@ -87,14 +95,14 @@ def workshop_settings(request: HttpRequest, access: StaffAccess) -> HttpResponse
 class _PersonPage:
     """What differs between the advisor and the technician pages."""
 
-    form_class: type
-    save: Callable
-    get: Callable
+    form_class: type[AdvisorForm] | type[TechnicianForm]
+    save: Callable[..., Advisor | Technician]
+    get: Callable[[Dealership, int], Advisor | Technician | None]
     url_name: str
     absence_add: str
     absence_delete: str
-    title_new: str
-    title_edit: str
+    title_new: str | Promise
+    title_edit: str | Promise
 
 
 PEOPLE = {
@@ -132,6 +140,12 @@ def _person_or_404(access: StaffAccess, kind: str, person_id: int) -> Advisor | 
     return person
 
 
+def _person_url(dealership: Dealership, kind: str, person_id: int) -> str:
+    return reverse(
+        PEOPLE[kind].url_name, kwargs={"dealership_slug": dealership.slug, f"{kind}_id": person_id}
+    )
+
+
 def _person_edit(request: HttpRequest, access: StaffAccess, kind: str, person_id: int | None) -> HttpResponse:
     page = PEOPLE[kind]
     dealership = access.dealership
@@ -140,8 +154,7 @@ def _person_edit(request: HttpRequest, access: StaffAccess, kind: str, person_id
     if request.method == "POST":
         hours_form = WorkingHoursForm(request.POST, prefix="hours")
     else:
-        shifts = person.shifts.all() if person else []
-        by_day = _hours_by_day(shifts) if person else {}
+        by_day = _hours_by_day(person.shifts.all()) if person else {}
         hours_form = WorkingHoursForm(
             prefix="hours", initial={f"day_{day}": format_intervals(pairs) for day, pairs in by_day.items()}
         )
@@ -152,7 +165,7 @@ def _person_edit(request: HttpRequest, access: StaffAccess, kind: str, person_id
             add_service_errors(form, error)
         else:
             messages.success(request, _("Saved."))
-            return redirect(page.url_name, dealership_slug=dealership.slug, **{f"{kind}_id": saved.id})
+            return redirect(_person_url(dealership, kind, saved.id))
     today = timezone.localdate()
     return render(
         request,
@@ -174,7 +187,6 @@ def _person_edit(request: HttpRequest, access: StaffAccess, kind: str, person_id
 
 
 def _absence_add(request: HttpRequest, access: StaffAccess, kind: str, person_id: int) -> HttpResponse:
-    page = PEOPLE[kind]
     person = _person_or_404(access, kind, person_id)
     form = AbsenceForm(request.POST)
     if form.is_valid():
@@ -185,21 +197,20 @@ def _absence_add(request: HttpRequest, access: StaffAccess, kind: str, person_id
         else:
             messages.success(request, _("Absence recorded."))
     else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    return redirect(page.url_name, dealership_slug=access.dealership.slug, **{f"{kind}_id": person.id})
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect(_person_url(access.dealership, kind, person.id))
 
 
 def _absence_delete(
     request: HttpRequest, access: StaffAccess, kind: str, person_id: int, absence_id: int
 ) -> HttpResponse:
-    page = PEOPLE[kind]
     person = _person_or_404(access, kind, person_id)
     absence = selectors.absence_get(dealership=access.dealership, person=person, absence_id=absence_id)
     if absence is None:
         raise Http404
     services.absence_delete(dealership=access.dealership, absence=absence)
     messages.success(request, _("Absence removed."))
-    return redirect(page.url_name, dealership_slug=access.dealership.slug, **{f"{kind}_id": person.id})
+    return redirect(_person_url(access.dealership, kind, person.id))
 
 
 @staff_view(Capability.MANAGE_CAPACITY)

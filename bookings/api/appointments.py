@@ -2,11 +2,11 @@
 
 import hashlib
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -17,9 +17,11 @@ from rest_framework.views import APIView
 from bookings import lifecycle, offers, requests, selectors, services
 from bookings.api.availability import extra_labour, proposal_data, tenant_request_context, work_wanted_checks
 from bookings.models import Appointment, AppointmentKind, AppointmentStatus, Channel, Document
+from bookings.requests import RequestedWork
 from config.errors import SlotTaken
 from customers import selectors as customer_selectors
 from dealerships.access import Capability
+from dealerships.models import Dealership
 from dealerships.scoping import DealershipApiMixin
 from workshop.models import Skill
 
@@ -124,7 +126,7 @@ class BookSerializer(serializers.Serializer):
         help_text="workshop managers only (R4.2)",
     )
 
-    def validate_drop_off(self, value):
+    def validate_drop_off(self, value: datetime) -> datetime:
         if value <= timezone.now():
             raise serializers.ValidationError(_("The drop-off time has passed."))
         return value
@@ -139,7 +141,7 @@ _BOOKED_ANSWER = AppointmentFieldsSerializer()
 _BOOKED_JOBS = AppointmentJobSerializer(many=True)
 
 
-def _request_hash(data) -> str:
+def _request_hash(data: object) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -194,7 +196,7 @@ class AppointmentListApi(AppointmentApiBase):
             errors["customer"] = _("There is no such customer at this dealership.")
         if vehicle is None:
             errors["vehicle"] = _("There is no such vehicle at this dealership.")
-        if errors:
+        if errors or customer is None or vehicle is None:
             raise serializers.ValidationError(errors)
         wanted = requests.WorkWanted(
             jobs=jobs,
@@ -219,7 +221,7 @@ class AppointmentListApi(AppointmentApiBase):
                 drop_off=data["drop_off"],
                 jobs=work.jobs,
                 now=now,
-                booked_by=request.user,
+                booked_by=self.access.user,
                 channel=data["channel"],
                 urgent=data["urgent"],
                 comeback=data["comeback"],
@@ -253,7 +255,9 @@ class AppointmentListApi(AppointmentApiBase):
         return Response(body, status=code)
 
 
-def _with_next_proposals(taken: SlotTaken, dealership, work, now, wanted) -> SlotTaken:
+def _with_next_proposals(
+    taken: SlotTaken, dealership: Dealership, work: RequestedWork, now: datetime, wanted: datetime
+) -> SlotTaken:
     """R4.4 at the moment of losing a race: the next free times after the one wanted, so the
     caller can offer them."""
     offer = offers.availability_offer(
@@ -286,7 +290,7 @@ class RescheduleSerializer(serializers.Serializer):
     drop_off = serializers.DateTimeField()
     reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
 
-    def validate_drop_off(self, value):
+    def validate_drop_off(self, value: datetime) -> datetime:
         if value <= timezone.now():
             raise serializers.ValidationError(_("The drop-off time has passed."))
         return value
@@ -306,7 +310,7 @@ class AppointmentRescheduleApi(AppointmentApiBase):
             advisor_id=move.validated_data["advisor"],
             drop_off=move.validated_data["drop_off"],
             reason=move.validated_data["reason"],
-            by=request.user,
+            by=self.access.user,
             now=timezone.now(),
         )
         return Response(AppointmentDetailSerializer(self.appointment(appointment_id)).data)
@@ -340,7 +344,7 @@ class AppointmentTransitionApi(AppointmentApiBase):
             appointment=appointment,
             to_status=target,
             reason=move.validated_data["reason"],
-            by=request.user,
+            by=self.access.user,
             now=timezone.now(),
         )
         return Response(AppointmentDetailSerializer(self.appointment(appointment_id)).data)

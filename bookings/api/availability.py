@@ -1,9 +1,10 @@
 """REST API of what is free: availability (the double offer, R4) and the workload view."""
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
@@ -18,8 +19,8 @@ from customers import selectors as customer_selectors
 from dealerships.access import Capability
 from dealerships.scoping import DealershipApiMixin
 from workshop import availability
-from workshop.capacity_settings import capacity_settings
-from workshop.models import Skill
+from workshop.capacity_settings import CapacitySettings, capacity_settings
+from workshop.models import Job, Skill
 from workshop.reasons import reason_text
 
 MAX_ALTERNATIVES = 10
@@ -81,7 +82,9 @@ class AvailabilityQuerySerializer(serializers.Serializer):
             online=data["channel"] == Channel.WEB,
             advisor_id=data.get("advisor"),
             wished_day=data.get("wished_date"),
-            window=availability.Interval(start=start, end=end) if start is not None else None,
+            window=availability.Interval(start=start, end=end)
+            if start is not None and end is not None
+            else None,
             alternatives=data["alternatives"],
             beyond_maximum=data["beyond_maximum"],
             mobility_needed=data["mobility_needed"],
@@ -89,7 +92,9 @@ class AvailabilityQuerySerializer(serializers.Serializer):
         return data
 
 
-def work_wanted_checks(data: dict, *, settings, today, tz) -> tuple[tuple, dict[str, str]]:
+def work_wanted_checks(
+    data: dict, *, settings: CapacitySettings, today: date, tz: ZoneInfo
+) -> tuple[tuple[Job, ...], dict[str, str]]:
     """The catalogue jobs for `data["jobs"]`, and the field errors of the answers the
     availability and booking requests share."""
     jobs, unknown = requests.catalogue_jobs(settings=settings, codes=data.get("jobs", ()))
@@ -124,7 +129,7 @@ def extra_labour(data: dict) -> requests.ExtraLabour | None:
     )
 
 
-def tenant_request_context(view: DealershipApiMixin, now) -> dict:
+def tenant_request_context(view: DealershipApiMixin, now: datetime) -> dict:
     """What the edge checks an answer against: the dealership, its capacity settings (their
     version read by this request's tenant check, so current) and its local today."""
     dealership = view.dealership

@@ -1,6 +1,7 @@
 """Idempotency-Key: a retried request gets the first answer back instead of a second booking."""
 
 from collections.abc import Callable
+from typing import Any
 
 from django.db import transaction
 
@@ -8,10 +9,17 @@ from bookings.models import IdempotencyKey
 from config.errors import IdempotencyKeyReused
 from dealerships.models import Dealership
 
+# The answer as stored in a JSONField and sent back: whatever JSON the action produced.
+JsonObject = dict[str, Any]
+
 
 def idempotent(
-    *, dealership: Dealership, key: str | None, request_hash: str, action: Callable[[], tuple[int, dict]]
-) -> tuple[int, dict]:
+    *,
+    dealership: Dealership,
+    key: str | None,
+    request_hash: str,
+    action: Callable[[], tuple[int, JsonObject]],
+) -> tuple[int, JsonObject]:
     """Run `action` (which only writes to the database, and returns status and body) once per
     Idempotency-Key.
 
@@ -47,6 +55,6 @@ def idempotent(
     return status, body
 
 
-def _stored_answer(dealership: Dealership, key: str) -> tuple[str, int, dict] | None:
+def _stored_answer(dealership: Dealership, key: str) -> tuple[str, int, JsonObject] | None:
     rows = IdempotencyKey.objects.for_dealership(dealership).filter(key=key)
     return rows.values_list("request_hash", "response_status", "response_body").first()

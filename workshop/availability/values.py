@@ -174,4 +174,3 @@ class DoubleOffer:
 
 class NoCapacity(Exception):
     """Nothing in the snapshot fits the request."""
-

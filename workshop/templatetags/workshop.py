@@ -1,4 +1,8 @@
+from collections.abc import Iterable
+
 from django import template
+
+from workshop.availability import Reason
 
 register = template.Library()
 
@@ -27,7 +31,7 @@ def hours(minutes: int) -> str:
 
 
 @register.filter
-def reason_sentences(reasons) -> str:
+def reason_sentences(reasons: Iterable[Reason]) -> str:
     """The engine's reasons for a proposal, as sentences in the active language (R4.4)."""
     from workshop.reasons import reason_text
 

@@ -1,5 +1,7 @@
+from typing import Any
+
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,13 +19,13 @@ class Command(BaseCommand):
         "Create the demo dealer groups, dealerships, staff and customer files (once), then print the logins."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when any dealership exists.")
         parser.add_argument(
             "--customers", type=int, default=300, help="Customers per dealership (default 300)."
         )
 
-    def handle(self, *args, if_empty: bool, customers: int, **options):
+    def handle(self, *args: Any, if_empty: bool, customers: int, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("Refusing to create demo users with a known password in production.")
         if if_empty and Dealership.objects.exists():
