@@ -9,9 +9,10 @@ from django.urls import reverse
 
 from bookings.models import Appointment, AppointmentStatus
 from dealerships.models import Role
+from tests.factories.bookings import AppointmentFactory
 from tests.factories.customers import VehicleFactory
 from tests.factories.dealerships import ClosureFactory
-from tests.factories.workshop import AdvisorFactory, JobFactory, TechnicianFactory, appointment_book_directly
+from tests.factories.workshop import AdvisorFactory, JobFactory, TechnicianFactory
 from tests.workshop.snapshots import at
 from workshop.models import Skill
 
@@ -83,8 +84,8 @@ def test_an_operator_books_the_proposal_the_customer_chose(client, alice, shop):
     assert [(h["from_status"], h["to_status"], h["by"]) for h in detail["history"]] == [
         ("", "booked", "alice")
     ]
-    # The time is gone from the next offer.
-    assert _first_proposal(client)["drop_off"] != proposal["drop_off"]
+    # The time is gone from the next offer: the earliest is now the next half-hour slot.
+    assert _first_proposal(client)["drop_off"] == "2026-11-24T08:30:00+01:00"
 
 
 def test_a_retried_request_with_the_same_idempotency_key_books_once(client, alice, shop):
@@ -137,7 +138,7 @@ def test_r4_4_the_next_proposals_after_a_time_taken_start_from_the_time_asked_fo
     # Thursday 10:00 is taken; the caller hears the times after it, not Tuesday morning's.
     client.force_login(alice)
     thursday_ten = at(TUESDAY + timedelta(days=2), "10:00")
-    appointment_book_directly(shop["giulia"], thursday_ten)
+    AppointmentFactory(advisor=shop["giulia"], drop_off_at=thursday_ten)
     other = VehicleFactory(customer__dealership=milano)
     late = _post(
         client,
@@ -263,7 +264,7 @@ def test_reschedule_cancel_and_the_lifecycle_over_http(client, alice, member_of,
 
 def test_the_day_list_runs_a_fixed_number_of_queries(client, alice, shop, django_assert_num_queries):
     client.force_login(alice)
-    appointment_book_directly(shop["giulia"], at(TUESDAY, "08:00"))
+    AppointmentFactory(advisor=shop["giulia"], drop_off_at=at(TUESDAY, "08:00"))
     client.get(_url("api_appointment_list"), {"start": "2026-11-24"})
 
     def count():
@@ -276,7 +277,7 @@ def test_the_day_list_runs_a_fixed_number_of_queries(client, alice, shop, django
 
     one, few = count()
     for clock in ("09:00", "10:00", "11:00", "14:00", "15:00"):
-        appointment_book_directly(shop["giulia"], at(TUESDAY, clock))
+        AppointmentFactory(advisor=shop["giulia"], drop_off_at=at(TUESDAY, clock))
     six, many = count()
     assert (one, six) == (1, 6)
     assert many == few
@@ -284,8 +285,8 @@ def test_the_day_list_runs_a_fixed_number_of_queries(client, alice, shop, django
 
 def test_the_list_filters_by_advisor_and_status(client, alice, shop, milano):
     marco = AdvisorFactory(dealership=milano, name="Marco")
-    appointment_book_directly(shop["giulia"], at(TUESDAY, "08:00"))
-    appointment_book_directly(marco, at(TUESDAY, "08:00"), status=AppointmentStatus.CANCELLED)
+    AppointmentFactory(advisor=shop["giulia"], drop_off_at=at(TUESDAY, "08:00"))
+    AppointmentFactory(advisor=marco, drop_off_at=at(TUESDAY, "08:00"), status=AppointmentStatus.CANCELLED)
     client.force_login(alice)
     rows = client.get(_url("api_appointment_list"), {"start": "2026-11-24", "advisor": marco.id}).json()
     assert [r["advisor"] for r in rows] == ["Marco"]

@@ -16,8 +16,9 @@ from bookings import services
 from bookings.models import Appointment, AppointmentStatus
 from bookings.requests import RequestedJob
 from config.errors import SlotTaken
+from tests.factories.bookings import AppointmentFactory
 from tests.factories.customers import VehicleFactory
-from tests.factories.workshop import AdvisorFactory, TechnicianFactory, appointment_book_directly
+from tests.factories.workshop import AdvisorFactory, TechnicianFactory
 from tests.workshop.snapshots import at
 from workshop.models import Skill
 
@@ -61,7 +62,7 @@ def last_place(milano):
     giulia = AdvisorFactory(dealership=milano, max_customers_per_day=3, max_online_per_day=3)
     TechnicianFactory(dealership=milano, skills=[Skill.MAINTENANCE])
     for clock in ("08:00", "09:00"):
-        appointment_book_directly(giulia, at(TUESDAY, clock), labour_minutes=30)
+        AppointmentFactory(advisor=giulia, drop_off_at=at(TUESDAY, clock), labour_minutes=30)
     vehicles = [VehicleFactory(customer__dealership=milano) for _ in range(CLIENTS)]
     return giulia, vehicles
 
@@ -144,7 +145,9 @@ def test_fifty_reschedules_into_the_last_place_of_a_full_day_exactly_one_wins(mi
             while day.weekday() >= 5:
                 day += timedelta(days=1)
         clock = f"{8 + (index % 10) // 2:02d}:{30 * (index % 2):02d}"
-        movers.append(appointment_book_directly(marco, at(day, clock), labour_minutes=30, vehicle=vehicle))
+        movers.append(
+            AppointmentFactory(advisor=marco, drop_off_at=at(day, clock), labour_minutes=30, vehicle=vehicle)
+        )
 
     def attempt(index, appointment):
         return lambda: services.appointment_reschedule(

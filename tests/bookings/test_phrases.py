@@ -39,7 +39,10 @@ def test_an_emptied_phrase_goes_back_to_the_default(milano):
 
 def test_phrases_are_the_dealerships_own(milano, torino):
     ScriptPhrase.objects.create(dealership=milano, key="arrival", language="en", text="Milano's words.")
-    assert phrase(dealership=torino, key="arrival", language="en") != "Milano's words."
+    assert phrase(dealership=milano, key="arrival", language="en") == "Milano's words."
+    assert phrase(dealership=torino, key="arrival", language="en") == (
+        "Please come to the reception when you arrive: on time, your car is received in about 15 minutes."
+    )
 
 
 def test_only_a_dealer_manager_edits_phrases(client, alice):

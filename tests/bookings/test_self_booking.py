@@ -13,9 +13,9 @@ from django.urls import reverse
 from bookings.models import Appointment, AppointmentStatus, FunnelEvent, SlotHold
 from bookings.offers import availability_offer
 from bookings.self_service import manage_token
-from tests.factories.bookings import requested_work
+from tests.factories.bookings import AppointmentFactory, requested_work
 from tests.factories.customers import CustomerFactory, VehicleFactory
-from tests.factories.workshop import AdvisorFactory, JobFactory, TechnicianFactory, appointment_book_directly
+from tests.factories.workshop import AdvisorFactory, JobFactory, TechnicianFactory
 from tests.workshop.snapshots import at
 from workshop.models import Skill, WorkshopPolicy
 
@@ -163,7 +163,9 @@ def test_the_manage_link_moves_and_cancels_and_cannot_be_forged(client, shop, se
     new_time = re.findall(r'id="move-\d" value="([^"]+)"', page)[-1]
     assert client.post(link, {"action": "move", "proposal": new_time}).status_code == 302
     appointment.refresh_from_db()
-    assert appointment.drop_off_at.isoformat() != choice.split("|")[1]
+    assert choice.split("|")[1] == "2026-11-24T07:00:00+00:00"  # booked for Tuesday 8:00
+    assert new_time.split("|")[1] == "2026-11-24T10:00:00+00:00"  # the last time offered to move to
+    assert appointment.drop_off_at == at(MONDAY + timedelta(days=1), "11:00")
     assert appointment.transitions.filter(kind="rescheduled").exists()
 
     assert client.get(_url("self_booking_manage", token=token + "x")).status_code == 404
@@ -183,7 +185,9 @@ def test_the_manage_link_moves_and_cancels_and_cannot_be_forged(client, shop, se
 
 def test_a_returning_customer_gets_their_usual_advisor_first(client, shop, milano):
     marco = AdvisorFactory(dealership=milano, name="Marco Neri")
-    appointment_book_directly(marco, at(MONDAY - timedelta(days=30), "09:00"), vehicle=shop["vehicle"])
+    AppointmentFactory(
+        advisor=marco, drop_off_at=at(MONDAY - timedelta(days=30), "09:00"), vehicle=shop["vehicle"]
+    )
     _signed_in(client)
     page = client.get(_url("self_booking_times"), {"jobs": "SRV", "mobility": "none", "advisor": marco.id})
     text = page.content.decode()

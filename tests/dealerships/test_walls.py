@@ -18,12 +18,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from bookings.self_service import manage_token
 from customers.models import Campaign, Customer, Programme, Vehicle
 from dealerships.models import Closure, Dealership, GroupMembership, Membership, Role
+from tests.factories.bookings import AppointmentFactory
 from tests.factories.dealerships import GroupMembershipFactory, MembershipFactory, UserFactory
 from tests.factories.workshop import (
     AdvisorFactory,
     JobFactory,
     TechnicianFactory,
-    appointment_book_directly,
 )
 from workshop.models import AdvisorAbsence, TechnicianAbsence, WorkshopPolicy
 
@@ -121,7 +121,9 @@ def sevilla_world(sevilla, charlie, sud):
         dealership=sevilla, technician=technician, first_day=date(2099, 1, 1), last_day=date(2099, 1, 2)
     )
     job = JobFactory(dealership=sevilla, code="SEV-JOB-1", name="Trabajo Secreto")
-    appointment = appointment_book_directly(advisor, datetime(2099, 1, 5, 9, 0, tzinfo=UTC), vehicle=vehicle)
+    appointment = AppointmentFactory(
+        advisor=advisor, drop_off_at=datetime(2099, 1, 5, 9, 0, tzinfo=UTC), vehicle=vehicle
+    )
     return {
         "dealership": sevilla,
         "closure": closure,

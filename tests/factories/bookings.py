@@ -61,7 +61,9 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     reception_ends_at = factory.LazyAttribute(lambda o: o.drop_off_at + RECEPTION)
     work_starts_at = factory.SelfAttribute("reception_ends_at")
     labour_minutes = 60
-    promised_return_at = factory.LazyAttribute(lambda o: o.work_starts_at + timedelta(minutes=o.labour_minutes))
+    promised_return_at = factory.LazyAttribute(
+        lambda o: o.work_starts_at + timedelta(minutes=o.labour_minutes)
+    )
     labour = factory.RelatedFactory(
         AppointmentLabourFactory,
         factory_related_name="appointment",

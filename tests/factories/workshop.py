@@ -1,9 +1,7 @@
-from datetime import datetime, time, timedelta
+from datetime import time
 
 import factory
 
-from bookings.models import Appointment, AppointmentLabour, Channel
-from tests.factories.customers import VehicleFactory
 from tests.factories.dealerships import DealershipFactory
 from workshop.models import Advisor, AdvisorShift, Job, Skill, Technician, TechnicianShift
 
@@ -24,6 +22,8 @@ class AdvisorFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def hours(advisor, create, extracted, **kwargs):
         """Reception hours Monday to Friday (default 8:00-12:30, 14:00-18:30); pass [] for none."""
+        if not create:  # .build(): no rows to point at an unsaved advisor
+            return
         for weekday in WEEKDAYS:
             for starts, ends in DAY if extracted is None else extracted:
                 AdvisorShift.objects.create(
@@ -42,6 +42,8 @@ class TechnicianFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def hours(technician, create, extracted, **kwargs):
+        if not create:
+            return
         for weekday in WEEKDAYS:
             for starts, ends in DAY if extracted is None else extracted:
                 TechnicianShift.objects.create(
@@ -62,37 +64,3 @@ class JobFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Job {n}")
     labour_minutes = 60
     skill = Skill.MAINTENANCE
-
-
-def appointment_book_directly(
-    advisor: Advisor,
-    drop_off: datetime,
-    *,
-    labour_minutes: int = 60,
-    skill: str = Skill.MAINTENANCE,
-    channel: str = Channel.PHONE,
-    vehicle=None,
-    **fields,
-) -> Appointment:
-    """An appointment written straight to the database (no engine, no checks): test set-up only."""
-    dealership = advisor.dealership
-    vehicle = vehicle or VehicleFactory(customer__dealership=dealership)
-    local = drop_off.astimezone(dealership.tz)
-    appointment = Appointment.objects.create(
-        dealership=dealership,
-        customer=vehicle.customer,
-        vehicle=vehicle,
-        advisor=advisor,
-        channel=channel,
-        local_day=local.date(),
-        drop_off_at=drop_off,
-        reception_ends_at=drop_off + timedelta(minutes=15),
-        work_starts_at=drop_off + timedelta(minutes=15),
-        promised_return_at=drop_off + timedelta(minutes=15 + labour_minutes),
-        labour_minutes=labour_minutes,
-        **fields,
-    )
-    AppointmentLabour.objects.create(
-        dealership=dealership, appointment=appointment, day=local.date(), skill=skill, minutes=labour_minutes
-    )
-    return appointment

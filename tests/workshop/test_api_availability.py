@@ -8,8 +8,9 @@ from django.urls import reverse
 
 from customers.models import CampaignVin
 from dealerships.models import Role
+from tests.factories.bookings import AppointmentFactory
 from tests.factories.customers import CampaignFactory, VehicleFactory
-from tests.factories.workshop import AdvisorFactory, JobFactory, TechnicianFactory, appointment_book_directly
+from tests.factories.workshop import AdvisorFactory, JobFactory, TechnicianFactory
 from tests.workshop.snapshots import at
 from workshop.models import Advisor, Skill
 
@@ -69,7 +70,7 @@ def test_r2_4_a_vehicle_brings_its_open_campaigns_into_the_labour(client, alice,
     CampaignVin.objects.create(dealership=milano_workshop, campaign=campaign, vin=vehicle.vin)
     client.force_login(alice)
     body = _get(client, "api_availability", jobs=["SRV-15K"], vehicle=vehicle.id).json()
-    assert body["labour_minutes"] == 90 + 45
+    assert body["labour_minutes"] == 135  # the 90-minute service and the campaign's 45 minutes
 
 
 def test_r4_6_urgent_same_day_and_extra_labour(client, alice, milano_workshop):
@@ -207,7 +208,9 @@ def test_r4_2_only_a_workshop_manager_may_ask_beyond_the_maximum(client, alice, 
 
 def test_workload_counts_bookings_made_beyond_the_maximum(client, alice, milano_workshop):
     giulia = Advisor.objects.get(dealership=milano_workshop, name="Giulia Conti")
-    appointment_book_directly(giulia, at(TUESDAY, "10:00"), capacity_override_reason="VIP customer")
+    AppointmentFactory(
+        advisor=giulia, drop_off_at=at(TUESDAY, "10:00"), capacity_override_reason="VIP customer"
+    )
     client.force_login(alice)
     tuesday = _get(client, "api_workload", start="2026-11-24", days=1).json()[0]
     assert tuesday["advisors"][0]["booked_beyond_maximum"] == 1
@@ -229,7 +232,7 @@ def test_availability_runs_a_fixed_number_of_queries(client, alice, milano_works
     few = queries()
     for day in range(1, 4):
         for clock in ("09:00", "10:00", "11:00", "14:00", "15:00"):
-            appointment_book_directly(advisor, at(MONDAY + timedelta(days=day), clock))
+            AppointmentFactory(advisor=advisor, drop_off_at=at(MONDAY + timedelta(days=day), clock))
     assert queries() == few < cold
     assert few <= 15
 
@@ -238,8 +241,9 @@ def test_r4_3_workload_shows_bookings_against_maxima_labour_and_kept_free_time(
     client, alice, milano_workshop
 ):
     giulia = Advisor.objects.get(dealership=milano_workshop, name="Giulia Conti")
-    appointment_book_directly(giulia, at(TUESDAY, "08:00"), labour_minutes=120)
-    appointment_book_directly(giulia, at(TUESDAY, "09:30"))  # inside her kept-free quarter (urgent)
+    AppointmentFactory(advisor=giulia, drop_off_at=at(TUESDAY, "08:00"), labour_minutes=120)
+    # Inside her kept-free quarter of the 9 o'clock hour, where only urgent work goes.
+    AppointmentFactory(advisor=giulia, drop_off_at=at(TUESDAY, "09:30"))
     client.force_login(alice)
     days = _get(client, "api_workload", start="2026-11-24", days=2).json()
     tuesday = days[0]
@@ -247,10 +251,12 @@ def test_r4_3_workload_shows_bookings_against_maxima_labour_and_kept_free_time(
     assert tuesday["booked_customers"] == 2
     assert tuesday["max_customers"] == 8
     advisor = tuesday["advisors"][0]
-    assert advisor["kept_free_minutes"] == 10 * 15
-    assert advisor["kept_free_minutes_left"] == 10 * 15 - 15
+    # A quarter of an hour kept in each of her ten hours (R4.3); the 9:30 urgent car took one.
+    assert advisor["kept_free_minutes"] == 150
+    assert advisor["kept_free_minutes_left"] == 135
     maintenance = next(s for s in tuesday["skills"] if s["skill"] == "maintenance")
-    assert maintenance == {"skill": "maintenance", "booked_minutes": 180, "capacity_minutes": 2 * 540}
+    # Two hours and one hour booked, against two technicians' nine hours.
+    assert maintenance == {"skill": "maintenance", "booked_minutes": 180, "capacity_minutes": 1080}
     assert days[1]["booked_customers"] == 0
 
 

@@ -8,9 +8,10 @@ from bookings.capacity import capacity_load
 from bookings.models import AppointmentStatus, Channel
 from bookings.offers import availability_offer
 from dealerships.services import OpeningInterval, closure_create, closure_delete, opening_hours_replace
+from tests.factories.bookings import AppointmentFactory
 from tests.factories.dealerships import ClosureFactory
-from tests.factories.workshop import AdvisorFactory, TechnicianFactory, appointment_book_directly
-from tests.workshop.snapshots import at
+from tests.factories.workshop import AdvisorFactory, TechnicianFactory
+from tests.workshop.snapshots import at, span
 from workshop.availability import JobLine, Reason, SlotRequest, offer_slots
 from workshop.capacity_settings import capacity_settings
 from workshop.models import Advisor, AdvisorAbsence, JobKind, Skill, TechnicianAbsence, WorkshopPolicy
@@ -34,23 +35,27 @@ def workshop(milano):
 def test_r4_2_the_loader_runs_the_same_queries_for_one_or_many_appointments(
     milano, workshop, django_assert_num_queries
 ):
-    appointment_book_directly(workshop["giulia"], at(TUESDAY, "08:00"))
+    AppointmentFactory(advisor=workshop["giulia"], drop_off_at=at(TUESDAY, "08:00"))
     with django_assert_num_queries(LOADER_QUERIES + SETTINGS_QUERIES):
         capacity_load(dealership=milano, start=MONDAY, end=MONDAY + timedelta(days=13))
     with django_assert_num_queries(LOADER_QUERIES):
         capacity_load(dealership=milano, start=MONDAY, end=MONDAY + timedelta(days=13))
     for day in range(1, 4):  # Wednesday to Friday
         for clock in ("09:00", "10:00", "11:00", "14:00", "15:00", "16:00"):
-            appointment_book_directly(workshop["giulia"], at(TUESDAY + timedelta(days=day), clock))
+            AppointmentFactory(
+                advisor=workshop["giulia"], drop_off_at=at(TUESDAY + timedelta(days=day), clock)
+            )
     with django_assert_num_queries(LOADER_QUERIES):
         snapshot = capacity_load(dealership=milano, start=MONDAY, end=MONDAY + timedelta(days=13))
     assert sum(d.booked_customers for d in snapshot.days) == 19
 
 
 def test_r4_2_bookings_count_per_advisor_and_day_and_online_separately(milano, workshop):
-    appointment_book_directly(workshop["marco"], at(TUESDAY, "08:00"), channel=Channel.WEB)
-    appointment_book_directly(workshop["marco"], at(TUESDAY, "10:00"))
-    appointment_book_directly(workshop["marco"], at(TUESDAY, "11:00"), status=AppointmentStatus.CANCELLED)
+    AppointmentFactory(advisor=workshop["marco"], drop_off_at=at(TUESDAY, "08:00"), channel=Channel.WEB)
+    AppointmentFactory(advisor=workshop["marco"], drop_off_at=at(TUESDAY, "10:00"))
+    AppointmentFactory(
+        advisor=workshop["marco"], drop_off_at=at(TUESDAY, "11:00"), status=AppointmentStatus.CANCELLED
+    )
     tuesday = capacity_load(dealership=milano, start=TUESDAY, end=TUESDAY).days[0]
     marco = next(a for a in tuesday.advisors if a.name == "Marco")
     assert (marco.booked_customers, marco.max_customers) == (2, 2)
@@ -59,12 +64,13 @@ def test_r4_2_bookings_count_per_advisor_and_day_and_online_separately(milano, w
 
 
 def test_r4_8_technician_minutes_by_skill_and_booked_labour(milano, workshop):
-    appointment_book_directly(
-        workshop["giulia"], at(TUESDAY, "08:00"), labour_minutes=90, skill=Skill.DIAGNOSIS
+    AppointmentFactory(
+        advisor=workshop["giulia"], drop_off_at=at(TUESDAY, "08:00"), labour_minutes=90, skill=Skill.DIAGNOSIS
     )
     tuesday = capacity_load(dealership=milano, start=TUESDAY, end=TUESDAY).days[0]
-    assert tuesday.technician_minutes == {Skill.MAINTENANCE: 2 * 540, Skill.DIAGNOSIS: 540}
-    assert tuesday.technician_total_minutes == 2 * 540  # the two-skilled technician counts once
+    # Two technicians on 8:00-12:30 and 14:00-18:30, nine hours each; one of them diagnoses too.
+    assert tuesday.technician_minutes == {Skill.MAINTENANCE: 1080, Skill.DIAGNOSIS: 540}
+    assert tuesday.technician_total_minutes == 1080  # the two-skilled technician counts once
     assert tuesday.booked_labour == {Skill.DIAGNOSIS: 90}
 
 
@@ -179,7 +185,7 @@ def test_r4_2_closures_absences_and_the_catalogue_are_seen_by_the_next_load(mila
     closure = closure_create(dealership=milano, start_date=TUESDAY, end_date=TUESDAY, reason="Inventory")
     assert tuesday().opening == ()
     closure_delete(dealership=milano, closure=closure)
-    assert tuesday().opening != ()
+    assert tuesday().opening == (span(TUESDAY, "08:00", "12:30"), span(TUESDAY, "14:00", "18:30"))
 
     def catalogue():
         return capacity_settings(milano).active_jobs_by_code

@@ -7,7 +7,8 @@ import time_machine
 from django.urls import reverse
 
 from dealerships.models import Role
-from tests.factories.workshop import AdvisorFactory, TechnicianFactory, appointment_book_directly
+from tests.factories.bookings import AppointmentFactory
+from tests.factories.workshop import AdvisorFactory, TechnicianFactory
 from tests.workshop.snapshots import at
 from workshop.models import Advisor, AdvisorAbsence, AdvisorShift, Job, Technician, WorkshopPolicy
 
@@ -176,7 +177,9 @@ def test_r4_2_the_week_view_shows_bookings_against_the_maximum(
     giulia = AdvisorFactory(dealership=milano, name="Giulia Conti", max_customers_per_day=4)
     TechnicianFactory(dealership=milano)
     for clock in ("08:00", "10:00", "11:00"):
-        appointment_book_directly(giulia, at(MONDAY + timedelta(days=1), clock), labour_minutes=120)
+        AppointmentFactory(
+            advisor=giulia, drop_off_at=at(MONDAY + timedelta(days=1), clock), labour_minutes=120
+        )
     client.force_login(alice)
     with django_assert_max_num_queries(25):
         page = client.get(_url("workload_week"), {"start": "2026-11-25"})
