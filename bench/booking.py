@@ -201,7 +201,7 @@ def _wait_until_up(base: str) -> None:
         try:
             if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still loading
             time.sleep(0.2)
     raise SystemExit("gunicorn did not come up")
 
