@@ -226,7 +226,9 @@ class CapacityLock(DealershipOwned):
 class IdempotencyKey(DealershipOwned):
     """A booking request's Idempotency-Key and the answer it got, so a retry never books twice."""
 
-    key = models.CharField(max_length=100)
+    MAX_LENGTH = 100
+
+    key = models.CharField(max_length=MAX_LENGTH)
     request_hash = models.CharField(max_length=64)
     response_status = models.PositiveSmallIntegerField()
     response_body = models.JSONField()

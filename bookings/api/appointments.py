@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from bookings import lifecycle, offers, requests, selectors, services
 from bookings.api.availability import extra_labour, proposal_data, tenant_request_context, work_wanted_checks
-from bookings.models import Appointment, AppointmentKind, AppointmentStatus, Channel, Document
+from bookings.models import Appointment, AppointmentKind, AppointmentStatus, Channel, Document, IdempotencyKey
 from bookings.requests import RequestedWork
 from config.errors import SlotTaken
 from customers import selectors as customer_selectors
@@ -246,13 +246,22 @@ class AppointmentListApi(AppointmentApiBase):
         try:
             code, body = services.idempotent(
                 dealership=dealership,
-                key=request.headers.get("Idempotency-Key"),
+                key=_idempotency_key(request),
                 request_hash=_request_hash(request.data),
                 action=book_it,
             )
         except SlotTaken as taken:
             raise _with_next_proposals(taken, dealership, work, now, data["drop_off"]) from None
         return Response(body, status=code)
+
+
+def _idempotency_key(request: Request) -> str | None:
+    """The request's Idempotency-Key header, or a 400 naming it when it is longer than is kept."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and len(key) > IdempotencyKey.MAX_LENGTH:
+        message = _("An Idempotency-Key has at most %(max)s characters.") % {"max": IdempotencyKey.MAX_LENGTH}
+        raise serializers.ValidationError({"idempotency_key": [message]})
+    return key
 
 
 def _with_next_proposals(

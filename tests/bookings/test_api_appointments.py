@@ -114,6 +114,20 @@ def test_a_retried_request_with_the_same_idempotency_key_books_once(client, alic
     assert Appointment.objects.count() == 1
 
 
+def test_an_idempotency_key_longer_than_is_kept_is_a_field_error(client, alice, shop):
+    client.force_login(alice)
+    body = _booking(shop, _first_proposal(client))
+    response = _post(client, "api_appointment_list", body, headers={"Idempotency-Key": "k" * 101})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "idempotency_key": ["An Idempotency-Key has at most 100 characters."]
+    }
+    assert not Appointment.objects.exists()
+    assert (
+        _post(client, "api_appointment_list", body, headers={"Idempotency-Key": "k" * 100}).status_code == 201
+    )
+
+
 def test_a_time_just_taken_is_a_409_with_the_next_proposals(client, alice, shop, milano):
     client.force_login(alice)
     proposal = _first_proposal(client)

@@ -214,3 +214,15 @@ def test_staff_list_has_a_fixed_query_count(client, member_of, milano, django_as
         response = client.get(url)
     assert response.content.decode().count("<tr>") == 17  # header + manager + 15 technicians
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_a_form_encoded_replacement_is_refused_and_keeps_the_week(client, workshop_manager, milano):
+    # Read as JSON it would be an empty list, which replaces the week with nothing.
+    client.force_login(workshop_manager)
+    url = reverse("api_opening_hours", kwargs={"dealership_slug": milano.slug})
+    response = client.put(
+        url, "weekday=0&opens=09:00&closes=17:00", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 415
+    assert "detail" in response.json()
+    assert _monday(milano) == [(time(8), time(12, 30)), (time(14), time(18, 30))]
