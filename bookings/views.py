@@ -25,6 +25,7 @@ from bookings.models import Appointment, AppointmentKind, Document, ScriptPhrase
 from bookings.requests import RequestedWork
 from config.errors import SlotTaken
 from customers import selectors as customer_selectors
+from customers.forms import CustomerSearchForm
 from customers.models import Campaign, Customer, Vehicle
 from customers.selectors import CustomerMatch
 from dealerships.access import Capability, StaffAccess
@@ -50,6 +51,8 @@ def phone_booking(request: HttpRequest, access: StaffAccess) -> HttpResponse:
     dealership, now = access.dealership, timezone.now()
     answers = request.POST if request.method == "POST" else request.GET
     customer = _customer_on_the_line(dealership, answers)
+    search = CustomerSearchForm(answers)
+    query = search.query()
     form = _call_form(
         dealership, customer, answers, now=now, asked=request.method == "POST" or "find" in answers
     )
@@ -76,8 +79,9 @@ def phone_booking(request: HttpRequest, access: StaffAccess) -> HttpResponse:
         {
             "dealership": dealership,
             "greeting": _greeting(dealership, access.user, now),
-            "query": answers.get("q", "").strip(),
-            "matches": _customer_matches(dealership, answers, customer),
+            "query": query or "",
+            "search": search,
+            "matches": _customer_matches(dealership, query, customer),
             "customer": customer,
             "form": form,
             "work": work,
@@ -85,7 +89,7 @@ def phone_booking(request: HttpRequest, access: StaffAccess) -> HttpResponse:
             "open_campaigns": _open_campaigns(dealership, form.vehicles.values(), now),
             "more_url": _more_url(answers) if offer else "",
         },
-        status=400 if request.method == "POST" else 200,
+        status=400 if request.method == "POST" or query is None else 200,
     )
 
 
@@ -97,9 +101,8 @@ def _customer_on_the_line(dealership: Dealership, answers: QueryDict) -> Custome
 
 
 def _customer_matches(
-    dealership: Dealership, answers: QueryDict, customer: Customer | None
+    dealership: Dealership, query: str | None, customer: Customer | None
 ) -> list[CustomerMatch]:
-    query = answers.get("q", "").strip()
     if not query or customer is not None:
         return []
     return customer_selectors.customer_search(dealership=dealership, query=query)

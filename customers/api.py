@@ -161,6 +161,11 @@ class SearchHitSerializer(serializers.Serializer):
     vehicles = SearchVehicleSerializer(many=True)
 
 
+class SearchQuerySerializer(serializers.Serializer):
+    # CharField refuses NUL characters, which no database column can hold.
+    q = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
 class CustomerSearchApi(CustomerApiBase):
     """R2.5: find customer files by surname, plate, VIN (or its last 6-8 characters) or phone."""
 
@@ -169,9 +174,9 @@ class CustomerSearchApi(CustomerApiBase):
         responses=SearchHitSerializer(many=True),
     )
     def get(self, request: Request, dealership_slug: str) -> Response:
-        matches = selectors.customer_search(
-            dealership=self.dealership, query=request.query_params.get("q", "")
-        )
+        search = SearchQuerySerializer(data=request.query_params)
+        search.is_valid(raise_exception=True)
+        matches = selectors.customer_search(dealership=self.dealership, query=search.validated_data["q"])
         data = [
             {
                 "customer": match.customer,

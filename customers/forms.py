@@ -165,3 +165,14 @@ class CsvUploadForm(forms.Form):
     import_valid_rows = forms.BooleanField(
         label=_("Import the valid rows even if some rows have errors"), required=False
     )
+
+
+class CustomerSearchForm(forms.Form):
+    """The one search box (R2.5): its text, refused when it cannot be a name, plate, VIN or
+    phone (a NUL character, which no database column can hold, or a paragraph)."""
+
+    q = forms.CharField(max_length=100, required=False)
+
+    def query(self) -> str | None:
+        """The text to search for ("" for none), or None when it is refused (see `errors`)."""
+        return self.cleaned_data["q"] if self.is_valid() else None

@@ -14,7 +14,15 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from customers import importing, selectors, services
-from customers.forms import CampaignForm, CsvUploadForm, CustomerForm, MileageForm, ProgrammeForm, VehicleForm
+from customers.forms import (
+    CampaignForm,
+    CsvUploadForm,
+    CustomerForm,
+    CustomerSearchForm,
+    MileageForm,
+    ProgrammeForm,
+    VehicleForm,
+)
 from customers.models import Customer, MileageReading, Vehicle
 from dealerships.access import Capability, StaffAccess
 from dealerships.forms import add_service_errors
@@ -36,12 +44,12 @@ def _today(access: StaffAccess) -> date:
 @staff_view(Capability.MANAGE_CUSTOMERS)
 def customer_search(request: HtmxRequest, access: StaffAccess) -> HttpResponse:
     """R2.5: one box finds the file by surname, plate, VIN (or its tail) or phone."""
-    query = request.GET.get("q", "").strip()
+    search = CustomerSearchForm(request.GET)
+    query = search.query()
     matches = selectors.customer_search(dealership=access.dealership, query=query) if query else []
-    context = {"dealership": access.dealership, "query": query, "matches": matches}
-    if request.htmx:
-        return render(request, "customers/_search_results.html", context)
-    return render(request, "customers/search.html", context)
+    context = {"dealership": access.dealership, "query": query or "", "matches": matches, "search": search}
+    template = "customers/_search_results.html" if request.htmx else "customers/search.html"
+    return render(request, template, context, status=400 if query is None else 200)
 
 
 def _customer_or_404(access: StaffAccess, customer_id: int) -> Customer:
