@@ -159,7 +159,9 @@ class ProposalChoiceForm(forms.Form):
             chosen = int(advisor), datetime.fromisoformat(moment)
         except ValueError:
             chosen = None
-        if chosen is None or chosen[1].tzinfo is None:  # the offered times carry their offset
+        # The offered times carry their offset, and lie within the service calendar.
+        first, last = requests.SERVICE_DAYS
+        if chosen is None or chosen[1].tzinfo is None or not first <= chosen[1].date() <= last:
             raise forms.ValidationError(_("Choose one of the times offered."))
         return chosen
 

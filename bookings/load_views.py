@@ -2,11 +2,13 @@
 
 from datetime import date, timedelta
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from bookings.capacity import capacity_load
+from bookings.requests import service_day_validate
 from dealerships.access import Capability, StaffAccess
 from dealerships.scoping import staff_view
 from workshop import availability
@@ -20,7 +22,8 @@ def workload_week(request: HttpRequest, access: StaffAccess) -> HttpResponse:
     today = timezone.localdate()
     try:
         start = date.fromisoformat(request.GET.get("start", ""))
-    except ValueError:
+        service_day_validate(start)
+    except (ValueError, ValidationError):  # not a day, or one no desk works on: this week
         start = today
     monday = start - timedelta(days=start.weekday())
     snapshot = capacity_load(dealership=access.dealership, start=monday, end=monday + timedelta(days=6))

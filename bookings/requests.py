@@ -129,6 +129,21 @@ def requested_work_build(
 # The checks the edges share, each answering the message for the field it names.
 
 
+# The days a service desk reads and books: far enough for any history and any horizon, and far
+# from the calendar's ends, where a week's arithmetic or a time zone would overflow.
+SERVICE_DAYS = (date(2000, 1, 1), date(2099, 12, 31))
+
+
+def service_day_validate(day: date) -> None:
+    """A form or serializer validator: ValidationError for a day outside SERVICE_DAYS."""
+    first, last = SERVICE_DAYS
+    if not first <= day <= last:
+        raise ValidationError(
+            _("Choose a day between %(first)s and %(last)s.")
+            % {"first": first.isoformat(), "last": last.isoformat()}
+        )
+
+
 def horizon_end(*, settings: CapacitySettings, today: date) -> date:
     """The last local day that can be booked."""
     return today + timedelta(days=settings.booking_horizon_days)
@@ -158,11 +173,12 @@ def wished_day_error(*, settings: CapacitySettings, today: date, wished_day: dat
     return None
 
 
-def window_start_error(
-    *, settings: CapacitySettings, today: date, tz: ZoneInfo, window_start: datetime | None
+def beyond_horizon_error(
+    *, settings: CapacitySettings, today: date, tz: ZoneInfo, moment: datetime | None
 ) -> str | None:
+    """The error for a time past the booking horizon (a drop-off, a window's start), or None."""
     last = horizon_end(settings=settings, today=today)
-    if window_start is not None and window_start.astimezone(tz).date() > last:
+    if moment is not None and (moment.date() > last or moment.astimezone(tz).date() > last):
         return _("Appointments can be booked until %(last)s.") % {"last": last.isoformat()}
     return None
 

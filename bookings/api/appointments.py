@@ -197,7 +197,7 @@ class AppointmentListApi(AppointmentApiBase):
         if vehicle is None:
             errors["vehicle"] = _("There is no such vehicle at this dealership.")
         if errors or customer is None or vehicle is None:
-            raise serializers.ValidationError(errors)
+            raise serializers.ValidationError({field: [message] for field, message in errors.items()})
         wanted = requests.WorkWanted(
             jobs=jobs,
             extra=extra_labour(data),
@@ -280,7 +280,7 @@ def _with_next_proposals(
 
 
 class AppointmentListQuerySerializer(serializers.Serializer):
-    start = serializers.DateField(required=False)
+    start = serializers.DateField(required=False, validators=[requests.service_day_validate])
     days = serializers.IntegerField(min_value=1, max_value=31, default=1)
     advisor = serializers.IntegerField(required=False)
     status = serializers.ListField(
@@ -302,6 +302,14 @@ class RescheduleSerializer(serializers.Serializer):
     def validate_drop_off(self, value: datetime) -> datetime:
         if value <= timezone.now():
             raise serializers.ValidationError(_("The drop-off time has passed."))
+        beyond = requests.beyond_horizon_error(
+            settings=self.context["settings"],
+            today=self.context["today"],
+            tz=self.context["dealership"].tz,
+            moment=value,
+        )
+        if beyond:
+            raise serializers.ValidationError(beyond)
         return value
 
 
@@ -311,7 +319,7 @@ class AppointmentRescheduleApi(AppointmentApiBase):
     @extend_schema(request=RescheduleSerializer, responses=AppointmentDetailSerializer)
     def post(self, request: Request, dealership_slug: str, appointment_id: int) -> Response:
         appointment = self.appointment(appointment_id)
-        move = RescheduleSerializer(data=request.data)
+        move = RescheduleSerializer(data=request.data, context=tenant_request_context(self, timezone.now()))
         move.is_valid(raise_exception=True)
         services.appointment_reschedule(
             dealership=self.dealership,

@@ -109,8 +109,14 @@ def work_wanted_checks(
             ),
             (
                 "window_start",
-                requests.window_start_error(
-                    settings=settings, today=today, tz=tz, window_start=data.get("window_start")
+                requests.beyond_horizon_error(
+                    settings=settings, today=today, tz=tz, moment=data.get("window_start")
+                ),
+            ),
+            (
+                "drop_off",
+                requests.beyond_horizon_error(
+                    settings=settings, today=today, tz=tz, moment=data.get("drop_off")
                 ),
             ),
         )
@@ -256,7 +262,9 @@ def proposal_data(proposal: availability.Proposal) -> dict:
 
 
 class WorkloadQuerySerializer(serializers.Serializer):
-    start = serializers.DateField(required=False, help_text="first day; default today")
+    start = serializers.DateField(
+        required=False, help_text="first day; default today", validators=[requests.service_day_validate]
+    )
     days = serializers.IntegerField(min_value=1, max_value=62, default=7)
 
 
