@@ -25,7 +25,7 @@ from bookings.models import (
     Channel,
     SlotHold,
 )
-from bookings.requests import RequestedJob, no_work_error
+from bookings.requests import RequestedJob, beyond_horizon_error, no_work_error
 from bookings.services.locks import capacity_days_lock
 from bookings.services.transitions import appointment_locked, transition_record
 from config import db_errors
@@ -35,7 +35,7 @@ from dealerships.models import Dealership, User
 from dealerships.ownership import ensure_owned_by
 from workshop import availability
 from workshop.availability import Proposal, SlotRequest
-from workshop.capacity_settings import CapacitySettings
+from workshop.capacity_settings import CapacitySettings, capacity_settings
 from workshop.models import Skill
 
 NO_OVERLAP_CONSTRAINT = "appointment_advisor_no_overlap"
@@ -100,7 +100,14 @@ def capacity_take(
 
     A booking locks its drop-off day and checks; only when the work spills onto later days are
     those locked too and the check repeated. Moving an appointment also locks the days it leaves.
+    A time past the booking horizon is never free, whichever door it comes through.
     """
+    settings = settings or capacity_settings(dealership)
+    beyond = beyond_horizon_error(
+        settings=settings, today=now.astimezone(dealership.tz).date(), tz=dealership.tz, moment=drop_off
+    )
+    if beyond:
+        raise SlotTaken(beyond, field="drop_off")
     excluding = moving.id if moving else None
     need = {drop_off.astimezone(dealership.tz).date()}
     if moving is not None:

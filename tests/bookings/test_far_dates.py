@@ -8,11 +8,14 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from bookings import services
 from bookings.models import Appointment
+from config.errors import SlotTaken
 from tests.factories.bookings import AppointmentFactory
 from tests.factories.customers import VehicleFactory
 from tests.factories.workshop import AdvisorFactory, JobFactory, TechnicianFactory
 from tests.workshop.snapshots import at
+from workshop.availability import JobLine, SlotRequest
 from workshop.models import Skill
 
 MONDAY = date(2026, 11, 23)
@@ -98,3 +101,30 @@ def test_a_forged_time_in_year_9999_on_the_phone_page_asks_for_an_offered_time(c
     assert response.status_code == 400
     assert "Choose one of the times offered." in response.content.decode()
     assert not Appointment.objects.exists()
+
+
+def test_every_door_refuses_a_drop_off_past_the_horizon(client, shop):
+    # The booking service itself checks the horizon, so a forged page POST cannot pass it either.
+    vehicle = shop["vehicle"]
+    answers = {
+        "customer": vehicle.customer_id,
+        "vehicle": vehicle.id,
+        "kind": "maintenance",
+        "jobs": ["SRV"],
+        "mobility": "none",
+        "extra_skill": "maintenance",
+        "proposal": f"{shop['giulia'].id}|2027-06-01T10:00:00+02:00",
+    }
+    response = client.post(_url("phone_booking"), answers)
+    assert response.status_code == 400
+    assert not Appointment.objects.exists()
+    with pytest.raises(SlotTaken) as refused:
+        services.slot_hold(
+            dealership=shop["giulia"].dealership,
+            holder="session-1",
+            request=SlotRequest(jobs=(JobLine(skill=Skill.MAINTENANCE, minutes=90),), online=True),
+            advisor_id=shop["giulia"].id,
+            drop_off=at(date(2027, 6, 1), "10:00"),
+            now=at(MONDAY, "10:00"),
+        )
+    assert str(refused.value.message) == "Appointments can be booked until 2027-01-22."
