@@ -3,10 +3,10 @@ from django.db import models
 from django.http import HttpRequest
 
 from bookings.models import Appointment, AppointmentLabour
-from dealerships.admin import DealershipScopedAdmin
+from dealerships.admin import DealershipScopedAdmin, DealershipScopedInline
 
 
-class AppointmentLabourInline(admin.TabularInline):
+class AppointmentLabourInline(DealershipScopedInline):
     model = AppointmentLabour
     exclude = ["dealership"]
     extra = 0

@@ -4,9 +4,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import BaseModelAdmin
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 
 from dealerships.models import (
@@ -14,6 +17,7 @@ from dealerships.models import (
     Closure,
     DealerGroup,
     Dealership,
+    DealershipOwned,
     GroupMembership,
     Membership,
     OpeningHours,
@@ -28,6 +32,73 @@ def managed_dealership_ids(request: HttpRequest) -> QuerySet:
     if not user.is_authenticated:  # the admin lets only staff in: a visitor manages nothing
         return Membership.objects.none().values("dealership_id")
     return Membership.objects.filter(user=user, role=Role.DEALER_MANAGER).values("dealership_id")
+
+
+def offered_rows(model: type[models.Model], request: HttpRequest) -> QuerySet | None:
+    """The rows of `model` a non-superuser's form may show and accept, or None when the model
+    belongs to no dealership (brands): the admin user's dealerships and what belongs to them;
+    of the users, their dealerships' staff and people not yet placed at any dealership or group
+    (someone to give a first role to)."""
+    managed = managed_dealership_ids(request)
+    if model is Dealership:
+        return Dealership.objects.filter(id__in=managed)
+    if issubclass(model, DealershipOwned):
+        return model._default_manager.filter(dealership__in=managed)
+    if model is User:
+        return User.objects.filter(
+            Q(id__in=Membership.objects.filter(dealership__in=managed).values("user_id"))
+            | Q(memberships__isnull=True, group_memberships__isnull=True, is_superuser=False)
+        ).distinct()
+    return None
+
+
+class OfferedRowRawIdWidget(ForeignKeyRawIdWidget):
+    """A raw-id input that names the row beside the id only if the field offers that row."""
+
+    def __init__(self, *args: Any, offered: QuerySet, **kwargs: Any):
+        self.offered = offered
+        super().__init__(*args, **kwargs)
+
+    def label_and_url_for_value(self, value: object) -> tuple[str, str]:
+        # Django looks the label up among every row of the model: another dealership's id,
+        # typed or put in the URL (?customer=<id>), would show that customer's name.
+        key = self.rel.get_related_field().name
+        try:
+            if not self.offered.filter(**{key: value}).exists():
+                return "", ""
+        except (ValueError, ValidationError):  # not an id at all: Django shows no label either
+            return "", ""
+        return super().label_and_url_for_value(value)
+
+
+class DealershipScopedFields(BaseModelAdmin):
+    """For model and inline admins alike: for a non-superuser, every foreign key and
+    many-to-many field offers, labels and accepts only rows of the dealerships they manage (the
+    autocomplete asks the target's admin, whose queryset is scoped the same way)."""
+
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField | None:
+        offered = None if request.user.is_superuser else offered_rows(db_field.related_model, request)
+        if offered is not None:
+            kwargs.setdefault("queryset", offered)
+            if db_field.name in self.raw_id_fields and "widget" not in kwargs:
+                kwargs["widget"] = OfferedRowRawIdWidget(
+                    db_field.remote_field,
+                    self.admin_site,
+                    offered=kwargs["queryset"],
+                    using=kwargs.get("using"),
+                )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(
+        self, db_field: models.ManyToManyField, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField | None:
+        # The raw-id widget of a many-to-many field shows no labels: the queryset is the wall.
+        offered = None if request.user.is_superuser else offered_rows(db_field.related_model, request)
+        if offered is not None:
+            kwargs.setdefault("queryset", offered)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class NotFoundAdmin(admin.ModelAdmin):
@@ -62,8 +133,9 @@ class NotFoundAdmin(admin.ModelAdmin):
         return super().history_view(request, object_id, extra_context)
 
 
-class DealershipScopedAdmin(NotFoundAdmin):
-    """For models with a `dealership` foreign key: non-superusers see their dealerships' rows only."""
+class DealershipScopedAdmin(DealershipScopedFields, NotFoundAdmin):
+    """For models with a `dealership` foreign key: non-superusers see their dealerships' rows only,
+    and every form field pointing at a dealership's rows offers only theirs."""
 
     dealership_field = "dealership"
 
@@ -73,12 +145,16 @@ class DealershipScopedAdmin(NotFoundAdmin):
             return queryset
         return queryset.filter(**{f"{self.dealership_field}__in": managed_dealership_ids(request)})
 
-    def formfield_for_foreignkey(
-        self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any
-    ) -> forms.ModelChoiceField | None:
-        if db_field.name == "dealership" and not request.user.is_superuser:
-            kwargs["queryset"] = Dealership.objects.filter(id__in=managed_dealership_ids(request))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def get_readonly_fields(self, request: HttpRequest, obj: models.Model | None = None) -> tuple[str, ...]:
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and self.dealership_field == "dealership":
+            # A row stays with its dealership (tenant_integrity): the rows that point at it do.
+            return (*readonly, "dealership")
+        return readonly
+
+
+class DealershipScopedInline(DealershipScopedFields, admin.TabularInline):
+    """An inline whose foreign keys offer only the admin user's dealerships' rows."""
 
 
 class SuperuserOnlyAdmin(NotFoundAdmin):
@@ -120,7 +196,7 @@ class GroupMembershipAdmin(SuperuserOnlyAdmin):
     list_display = ["user", "dealer_group"]
 
 
-class OpeningHoursInline(admin.TabularInline):
+class OpeningHoursInline(DealershipScopedInline):
     model = OpeningHours
     extra = 0
 

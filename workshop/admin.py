@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
-from dealerships.admin import DealershipScopedAdmin
+from dealerships.admin import DealershipScopedAdmin, DealershipScopedInline
 from workshop.models import (
     Advisor,
     AdvisorAbsence,
@@ -16,7 +16,7 @@ from workshop.models import (
 )
 
 
-class SameDealershipInline(admin.TabularInline):
+class SameDealershipInline(DealershipScopedInline):
     """Rows that belong to their parent's dealership; the field is set from the parent."""
 
     exclude = ["dealership"]
