@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.http import Http404
@@ -15,14 +16,41 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bookings import lifecycle, offers, requests, selectors, services
-from bookings.api.availability import extra_labour, proposal_data, tenant_request_context, work_wanted_checks
-from bookings.models import Appointment, AppointmentKind, AppointmentStatus, Channel, Document, IdempotencyKey
-from bookings.requests import RequestedWork
+from bookings.api.availability import (
+    ProposalSerializer,
+    extra_labour,
+    proposal_data,
+    tenant_request_context,
+    work_wanted_checks,
+)
+from bookings.api.fields import (
+    ADVISOR_NAME_MAX_LENGTH,
+    CAMPAIGN_CODE_MAX_LENGTH,
+    JOB_CODE_MAX_LENGTH,
+    OVERRIDE_REASON_MAX_LENGTH,
+    STATUS_MAX_LENGTH,
+    USERNAME_MAX_LENGTH,
+    AwareDateTimeField,
+)
+from bookings.models import (
+    REQUESTS_MAX_LENGTH,
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    Channel,
+    Document,
+    IdempotencyKey,
+)
+from bookings.requests import DESCRIPTION_MAX_LENGTH, RequestedWork
+from bookings.services.transitions import REASON_MAX_LENGTH
 from config.errors import SlotTaken
+from config.openapi import ErrorSerializer
 from customers import selectors as customer_selectors
+from customers.models import Customer
 from dealerships.access import Capability
 from dealerships.models import Dealership
 from dealerships.scoping import DealershipApiMixin
+from workshop.availability import Refusal
 from workshop.models import Skill
 
 
@@ -37,22 +65,46 @@ class AppointmentApiBase(DealershipApiMixin, APIView):
         return appointment
 
 
+# The answers' text fields carry the bounds of the columns they are read from, so the schema
+# says how long each can be.
+
+
 class AppointmentJobSerializer(serializers.Serializer):
-    description = serializers.CharField()
-    skill = serializers.CharField()
+    description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH)
+    skill = serializers.ChoiceField(choices=Skill.choices)
     labour_minutes = serializers.IntegerField()
-    job_code = serializers.CharField(source="job.code", default=None)
-    campaign_code = serializers.CharField(source="campaign.code", default=None)
+    job_code = serializers.CharField(
+        source="job.code",
+        default=None,
+        allow_null=True,
+        max_length=JOB_CODE_MAX_LENGTH,
+        help_text="null for other work",
+    )
+    campaign_code = serializers.CharField(
+        source="campaign.code",
+        default=None,
+        allow_null=True,
+        max_length=CAMPAIGN_CODE_MAX_LENGTH,
+        help_text="the open campaign or recall the job comes from (R2.4); null for the others",
+    )
 
 
 class TransitionSerializer(serializers.Serializer):
-    kind = serializers.CharField()
-    from_status = serializers.CharField()
-    to_status = serializers.CharField()
-    previous_drop_off_at = serializers.DateTimeField()
+    kind = serializers.CharField(max_length=STATUS_MAX_LENGTH)
+    from_status = serializers.CharField(
+        max_length=STATUS_MAX_LENGTH, help_text="empty for the booking itself"
+    )
+    to_status = serializers.ChoiceField(choices=AppointmentStatus.choices)
+    previous_drop_off_at = serializers.DateTimeField(allow_null=True, help_text="set when rescheduled")
     at = serializers.DateTimeField()
-    by = serializers.CharField(source="by.username", default=None)
-    reason = serializers.CharField()
+    by = serializers.CharField(
+        source="by.username",
+        default=None,
+        allow_null=True,
+        max_length=USERNAME_MAX_LENGTH,
+        help_text="null: the customer online",
+    )
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
 
 
 class AppointmentFieldsSerializer(serializers.Serializer):
@@ -69,7 +121,7 @@ class AppointmentFieldsSerializer(serializers.Serializer):
     vehicle = serializers.IntegerField(source="vehicle_id")
     vehicle_label = serializers.CharField(source="vehicle.__str__")
     advisor_id = serializers.IntegerField()
-    advisor = serializers.CharField(source="advisor_name")
+    advisor = serializers.CharField(source="advisor_name", max_length=ADVISOR_NAME_MAX_LENGTH)
     local_day = serializers.DateField()
     drop_off_at = serializers.DateTimeField()
     reception_ends_at = serializers.DateTimeField()
@@ -79,13 +131,13 @@ class AppointmentFieldsSerializer(serializers.Serializer):
     is_urgent = serializers.BooleanField()
     is_comeback = serializers.BooleanField()
     uses_kept_free_time = serializers.BooleanField()
-    capacity_override_reason = serializers.CharField()
-    customer_requests = serializers.CharField()
+    capacity_override_reason = serializers.CharField(max_length=OVERRIDE_REASON_MAX_LENGTH)
+    customer_requests = serializers.CharField(max_length=REQUESTS_MAX_LENGTH)
     test_drive_needed = serializers.BooleanField()
     replacement_vehicle_wanted = serializers.BooleanField()
-    special_requests = serializers.CharField()
+    special_requests = serializers.CharField(max_length=REQUESTS_MAX_LENGTH)
     mileage_km = serializers.IntegerField(allow_null=True)
-    cancel_reason = serializers.CharField()
+    cancel_reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
     documents_to_bring = serializers.ListField(child=serializers.ChoiceField(choices=Document.choices))
 
 
@@ -101,25 +153,37 @@ class BookSerializer(serializers.Serializer):
     customer = serializers.IntegerField()
     vehicle = serializers.IntegerField()
     advisor = serializers.IntegerField()
-    drop_off = serializers.DateTimeField(help_text="a proposal's drop_off, from the availability endpoint")
-    jobs = serializers.ListField(child=serializers.CharField(max_length=30), required=False, default=list)
+    drop_off = AwareDateTimeField(
+        help_text="a proposal's drop_off, from the availability endpoint, with its UTC offset"
+    )
+    jobs = serializers.ListField(
+        child=serializers.CharField(max_length=JOB_CODE_MAX_LENGTH), required=False, default=list
+    )
     extra_minutes = serializers.IntegerField(min_value=1, max_value=5 * 24 * 60, required=False)
     extra_skill = serializers.ChoiceField(choices=Skill.choices, default=Skill.MAINTENANCE)
-    extra_description = serializers.CharField(max_length=200, required=False, default="")
+    extra_description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, required=False, default="")
     open_campaigns = serializers.BooleanField(
         default=True, help_text="add the vehicle's open campaigns (R2.4)"
     )
-    kind = serializers.ChoiceField(choices=AppointmentKind.choices, default=AppointmentKind.MAINTENANCE)
+    kind = serializers.ChoiceField(
+        choices=AppointmentKind.choices,
+        required=False,
+        help_text="default: comeback for a comeback, else maintenance (R2.2)",
+    )
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.PHONE)
     urgent = serializers.BooleanField(default=False)
-    comeback = serializers.BooleanField(default=False)
-    customer_requests = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+    comeback = serializers.BooleanField(default=False, help_text="R2.3; kind comeback implies it")
+    customer_requests = serializers.CharField(
+        max_length=REQUESTS_MAX_LENGTH, required=False, default="", allow_blank=True
+    )
     test_drive_needed = serializers.BooleanField(default=False)
     replacement_vehicle_wanted = serializers.BooleanField(default=False)
-    special_requests = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+    special_requests = serializers.CharField(
+        max_length=REQUESTS_MAX_LENGTH, required=False, default="", allow_blank=True
+    )
     mileage_km = serializers.IntegerField(min_value=0, max_value=2_000_000, required=False, allow_null=True)
     capacity_override_reason = serializers.CharField(
-        max_length=200,
+        max_length=OVERRIDE_REASON_MAX_LENGTH,
         required=False,
         default="",
         allow_blank=True,
@@ -130,6 +194,29 @@ class BookSerializer(serializers.Serializer):
         if value <= timezone.now():
             raise serializers.ValidationError(_("The drop-off time has passed."))
         return value
+
+    def validate(self, data: dict) -> dict:
+        """A comeback is of kind comeback (R2.3), and the kind comeback is a comeback: the same
+        answer as the phone page's, which asks for the kind only."""
+        kind = data.get("kind")
+        if data["comeback"] and kind not in (None, AppointmentKind.COMEBACK):
+            raise serializers.ValidationError({"kind": _("A comeback is of kind comeback.")})
+        data["comeback"] = data["comeback"] or kind == AppointmentKind.COMEBACK
+        return data
+
+
+class SlotRefusedSerializer(ErrorSerializer):
+    """The 409 of a booking or move whose time the rules refuse: the error shape, with the
+    refusal's code; `detail` (and `errors` on drop_off) say why."""
+
+    reason = serializers.ChoiceField(
+        choices=[refusal.value for refusal in Refusal],
+        help_text="why the time cannot be had: taken, technicians_full, kept_free, advisor_full, ...",
+    )
+
+
+class BookingRefusedSerializer(SlotRefusedSerializer):
+    proposals = ProposalSerializer(many=True, help_text="the next free times after the one asked for")
 
 
 # One bound instance of each serves every booking: DRF deep-copies a serializer's declared
@@ -173,7 +260,7 @@ class AppointmentListApi(AppointmentApiBase):
 
     @extend_schema(
         request=BookSerializer,
-        responses={201: AppointmentSerializer},
+        responses={201: AppointmentSerializer, 409: BookingRefusedSerializer},
         parameters=[OpenApiParameter("Idempotency-Key", str, location=OpenApiParameter.HEADER)],
     )
     def post(self, request: Request, dealership_slug: str) -> Response:
@@ -205,7 +292,6 @@ class AppointmentListApi(AppointmentApiBase):
             urgent=data["urgent"],
             comeback=data["comeback"],
             online=data["channel"] == Channel.WEB,
-            advisor_id=data["advisor"],
             beyond_maximum=bool(data["capacity_override_reason"]),
         )
         work = requests.requested_work_build(
@@ -227,7 +313,7 @@ class AppointmentListApi(AppointmentApiBase):
                 comeback=data["comeback"],
                 capacity_override_reason=data["capacity_override_reason"],
                 details=services.AppointmentDetails(
-                    kind=data["kind"],
+                    kind=data.get("kind"),
                     customer_requests=data["customer_requests"],
                     test_drive_needed=data["test_drive_needed"],
                     replacement_vehicle_wanted=data["replacement_vehicle_wanted"],
@@ -250,8 +336,8 @@ class AppointmentListApi(AppointmentApiBase):
                 request_hash=_request_hash(request.data),
                 action=book_it,
             )
-        except SlotTaken as taken:
-            raise _with_next_proposals(taken, dealership, work, now, data["drop_off"]) from None
+        except SlotTaken as refused:
+            raise _with_next_proposals(refused, dealership, customer, work, now, data["drop_off"]) from None
         return Response(body, status=code)
 
 
@@ -265,18 +351,28 @@ def _idempotency_key(request: Request) -> str | None:
 
 
 def _with_next_proposals(
-    taken: SlotTaken, dealership: Dealership, work: RequestedWork, now: datetime, wanted: datetime
+    refused: SlotTaken,
+    dealership: Dealership,
+    customer: Customer,
+    work: RequestedWork,
+    now: datetime,
+    wanted: datetime,
 ) -> SlotTaken:
-    """R4.4 at the moment of losing a race: the next free times after the one wanted, so the
-    caller can offer them."""
+    """R4.4 when the time wanted is refused (taken meanwhile, or never free): the next free
+    times after it, so the caller can offer them, preferring the customer's usual advisor."""
+    usual_advisor = selectors.last_advisor_id(dealership=dealership, customer=customer)
     offer = offers.availability_offer(
-        dealership=dealership, request=work.slot_request, now=now, from_time=wanted, settings=work.settings
+        dealership=dealership,
+        request=replace(work.slot_request, advisor_id=usual_advisor),
+        now=now,
+        from_time=wanted,
+        settings=work.settings,
     )
     proposals = [proposal_data(p) for p in offer.proposals]
     for proposal in proposals:  # JSON-ready: the error handler does not run serializers
         for key in ("day", "drop_off", "reception_ends", "work_starts", "promised_return"):
             proposal[key] = proposal[key].isoformat()
-    return SlotTaken(taken.message, proposals=proposals)
+    return SlotTaken(refused.message, field=refused.field, **refused.extra, proposals=proposals)
 
 
 class AppointmentListQuerySerializer(serializers.Serializer):
@@ -296,8 +392,8 @@ class AppointmentDetailApi(AppointmentApiBase):
 
 class RescheduleSerializer(serializers.Serializer):
     advisor = serializers.IntegerField()
-    drop_off = serializers.DateTimeField()
-    reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    drop_off = AwareDateTimeField(help_text="a proposal's drop_off, with its UTC offset")
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, default="", allow_blank=True)
 
     def validate_drop_off(self, value: datetime) -> datetime:
         if value <= timezone.now():
@@ -316,7 +412,9 @@ class RescheduleSerializer(serializers.Serializer):
 class AppointmentRescheduleApi(AppointmentApiBase):
     """Move the appointment to another proposal; the same appointment keeps its history."""
 
-    @extend_schema(request=RescheduleSerializer, responses=AppointmentDetailSerializer)
+    @extend_schema(
+        request=RescheduleSerializer, responses={200: AppointmentDetailSerializer, 409: SlotRefusedSerializer}
+    )
     def post(self, request: Request, dealership_slug: str, appointment_id: int) -> Response:
         appointment = self.appointment(appointment_id)
         move = RescheduleSerializer(data=request.data, context=tenant_request_context(self, timezone.now()))
@@ -335,7 +433,7 @@ class AppointmentRescheduleApi(AppointmentApiBase):
 
 class TransitionRequestSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=AppointmentStatus.choices)
-    reason = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH, required=False, default="", allow_blank=True)
 
 
 class AppointmentTransitionApi(AppointmentApiBase):

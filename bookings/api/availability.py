@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from bookings import offers, requests
+from bookings.api.fields import ADVISOR_NAME_MAX_LENGTH, JOB_CODE_MAX_LENGTH, AwareDateTimeField
 from bookings.capacity import capacity_load
 from bookings.models import Channel
 from customers import selectors as customer_selectors
@@ -21,7 +22,7 @@ from dealerships.scoping import DealershipApiMixin
 from workshop import availability
 from workshop.capacity_settings import CapacitySettings, capacity_settings
 from workshop.models import Job, Skill
-from workshop.reasons import reason_text
+from workshop.reasons import reason_text, refusal_text
 
 MAX_ALTERNATIVES = 10
 
@@ -32,7 +33,10 @@ class AvailabilityApiBase(DealershipApiMixin, APIView):
 
 class AvailabilityQuerySerializer(serializers.Serializer):
     jobs = serializers.ListField(
-        child=serializers.CharField(max_length=30), required=False, default=list, help_text="job codes"
+        child=serializers.CharField(max_length=JOB_CODE_MAX_LENGTH),
+        required=False,
+        default=list,
+        help_text="job codes",
     )
     extra_minutes = serializers.IntegerField(
         min_value=1, max_value=5 * 24 * 60, required=False, help_text="labour not in the catalogue"
@@ -44,8 +48,12 @@ class AvailabilityQuerySerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=[Channel.PHONE.value, Channel.WEB.value], default=Channel.PHONE)
     advisor = serializers.IntegerField(required=False, help_text="the customer's usual advisor")
     wished_date = serializers.DateField(required=False)
-    window_start = serializers.DateTimeField(required=False, help_text="the customer can come from")
-    window_end = serializers.DateTimeField(required=False, help_text="the customer can come until")
+    window_start = AwareDateTimeField(
+        required=False, help_text="the customer can come from (with its UTC offset)"
+    )
+    window_end = AwareDateTimeField(
+        required=False, help_text="the customer can come until (with its UTC offset)"
+    )
     alternatives = serializers.IntegerField(min_value=0, max_value=MAX_ALTERNATIVES, default=0)
     beyond_maximum = serializers.BooleanField(
         default=False, help_text="workshop managers only: offer advisors past their daily maximum"
@@ -151,9 +159,16 @@ class ReasonSerializer(serializers.Serializer):
     text = serializers.CharField()
 
 
+class ShortfallSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        help_text="what ran out: no_skill, technicians_full, fully_booked, closed_throughout, no_advisor, ..."
+    )
+    text = serializers.CharField(help_text="the same, in the user's language")
+
+
 class ProposalAdvisorSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
+    name = serializers.CharField(max_length=ADVISOR_NAME_MAX_LENGTH)
 
 
 class ProposalSerializer(serializers.Serializer):
@@ -173,6 +188,9 @@ class AvailabilitySerializer(serializers.Serializer):
     proposals = ProposalSerializer(many=True)
     quiet = serializers.IntegerField(allow_null=True, help_text="index of the quiet proposal")
     busy = serializers.IntegerField(allow_null=True, help_text="index of the busy proposal")
+    shortfall = ShortfallSerializer(
+        allow_null=True, help_text="with no proposals, why: what ran out; null when there are proposals"
+    )
 
 
 EXAMPLE = {
@@ -206,6 +224,7 @@ EXAMPLE = {
     ],
     "quiet": 1,
     "busy": 0,
+    "shortfall": None,
 }
 
 
@@ -242,8 +261,15 @@ class AvailabilityApi(AvailabilityApiBase):
             "proposals": [proposal_data(p) for p in proposals],
             "quiet": quiet,
             "busy": busy,
+            "shortfall": _shortfall_data(offer.shortfall) if not proposals else None,
         }
         return Response(AvailabilitySerializer(data).data)
+
+
+def _shortfall_data(shortfall: availability.Refusal | None) -> dict | None:
+    if shortfall is None:
+        return None
+    return {"code": shortfall.value, "text": refusal_text(shortfall)}
 
 
 def proposal_data(proposal: availability.Proposal) -> dict:
@@ -270,7 +296,7 @@ class WorkloadQuerySerializer(serializers.Serializer):
 
 class AdvisorLoadSerializer(serializers.Serializer):
     advisor_id = serializers.IntegerField()
-    name = serializers.CharField()
+    name = serializers.CharField(max_length=ADVISOR_NAME_MAX_LENGTH)
     booked_customers = serializers.IntegerField()
     max_customers = serializers.IntegerField()
     booked_online = serializers.IntegerField()
@@ -281,7 +307,7 @@ class AdvisorLoadSerializer(serializers.Serializer):
 
 
 class SkillLoadSerializer(serializers.Serializer):
-    skill = serializers.CharField()
+    skill = serializers.ChoiceField(choices=Skill.choices)
     booked_minutes = serializers.IntegerField()
     capacity_minutes = serializers.IntegerField()
 
