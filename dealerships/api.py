@@ -16,7 +16,7 @@ from config.constraints import constraints_validated
 from dealerships import selectors, services
 from dealerships.access import Capability
 from dealerships.models import Brand, Closure, Dealership, Membership, OpeningHours
-from dealerships.scoping import DealershipApiMixin
+from dealerships.scoping import DealershipApiMixin, api_dealerships_reached
 from dealerships.services import OpeningInterval
 
 
@@ -53,13 +53,14 @@ class DealershipSerializer(serializers.ModelSerializer):
 
 
 class DealershipListApi(ListAPIView):
-    """The dealerships the caller works at (not tenant-scoped: it is the list of tenants)."""
+    """The dealerships the caller works at (not tenant-scoped: it is the list of tenants); with
+    a token limited to one, that one."""
 
     serializer_class = DealershipSerializer
 
     def get_queryset(self) -> QuerySet[Dealership]:
         return (
-            selectors.dealership_list_for_user(user=self.request.user)
+            api_dealerships_reached(self.request, selectors.dealership_list_for_user(user=self.request.user))
             .select_related("group")
             .prefetch_related("brands")
         )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from config.constraints import ordered
+from dealerships.tenant_integrity import SameDealershipQuerySet, SameDealershipReferences
 
 
 class TimeStampedModel(models.Model):
@@ -120,14 +121,15 @@ class Dealership(TimeStampedModel):
 _Row = TypeVar("_Row", bound=models.Model)
 
 
-class DealershipQuerySet(models.QuerySet[_Row]):
+class DealershipQuerySet(SameDealershipQuerySet[_Row]):
     def for_dealership(self, dealership: Dealership) -> Self:
         """The one way to scope rows to a tenant."""
         return self.filter(dealership=dealership)
 
 
-class DealershipOwned(TimeStampedModel):
-    """Abstract base for every row that belongs to exactly one dealership."""
+class DealershipOwned(SameDealershipReferences, TimeStampedModel):
+    """Abstract base for every row that belongs to exactly one dealership; its foreign keys to
+    other dealership-owned rows stay in that dealership (tenant_integrity)."""
 
     dealership = models.ForeignKey(
         Dealership, on_delete=models.PROTECT, related_name="+", verbose_name=_("dealership")
@@ -272,3 +274,42 @@ class GroupMembership(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.dealer_group}"
+
+
+class ApiToken(TimeStampedModel):
+    """A credential an integration sends as `Authorization: Bearer <secret>`. It acts as its owner,
+    at the one dealership it is limited to or, with none, at every dealership the owner works at.
+
+    Only the SHA-256 of the secret is stored: the secret is shown once, when the token is made.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("owner")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    dealership = models.ForeignKey(
+        Dealership,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("limited to dealership"),
+        help_text=_("Empty: every dealership the owner works at."),
+    )
+    # The secret's first characters, shown in lists so that people can tell their tokens apart.
+    prefix = models.CharField(_("starts with"), max_length=16, editable=False)
+    secret_hash = models.CharField(max_length=64, unique=True, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -11,7 +11,8 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django_htmx.middleware import HtmxDetails
 from rest_framework import exceptions
@@ -20,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dealerships.access import Capability, StaffAccess, dealership_access_for, public_dealership_for
-from dealerships.models import Dealership
+from dealerships.models import ApiToken, Dealership
 
 StaffViewFunc = Callable[..., HttpResponse]
 
@@ -52,8 +53,10 @@ def staff_view(
             with timezone.override(access.dealership.tz):
                 return view(request, access, *args, **kwargs)
 
-        # A mark on the function object, which its type does not declare.
+        # Marks on the function object, which its type does not declare; the capability is
+        # read by the authorisation matrix test.
         wrapper.tenant_scoped = True  # type: ignore[attr-defined]
+        wrapper.capability = capability  # type: ignore[attr-defined]
         return wrapper
 
     return decorator
@@ -77,7 +80,8 @@ class DealershipApiMixin(APIView):
     """For DRF views under /api/v1/dealerships/<dealership_slug>/.
 
     Resolves the tenant after DRF has authenticated the request, and checks the capability:
-    `read_capability` for safe methods, `write_capability` for the rest.
+    `read_capability` for safe methods, `write_capability` for the rest. A caller logged in
+    with an API token limited to another dealership is answered as any outsider is: 404.
     """
 
     tenant_scoped = True
@@ -88,6 +92,8 @@ class DealershipApiMixin(APIView):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         self.access = dealership_access_for(user=request.user, slug=kwargs["dealership_slug"])
+        if not token_reaches(request.auth, self.access.dealership):
+            raise Http404
         needed = (
             self.read_capability if request.method in ("GET", "HEAD", "OPTIONS") else self.write_capability
         )
@@ -103,3 +109,17 @@ class DealershipApiMixin(APIView):
     @property
     def dealership(self) -> Dealership:
         return self.access.dealership
+
+
+def token_reaches(auth: object, dealership: Dealership) -> bool:
+    """Whether the credential the API was called with may act at the dealership: a session or
+    an unlimited token may wherever its user may, a limited token only at its dealership."""
+    return not isinstance(auth, ApiToken) or auth.dealership_id in (None, dealership.id)
+
+
+def api_dealerships_reached(request: Request, dealerships: QuerySet[Dealership]) -> QuerySet[Dealership]:
+    """Of the caller's dealerships, those the credential they called with may act at."""
+    token = request.auth
+    if isinstance(token, ApiToken) and token.dealership_id is not None:
+        return dealerships.filter(id=token.dealership_id)
+    return dealerships

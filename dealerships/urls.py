@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dealerships import views
+from dealerships import auth_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -20,4 +20,12 @@ urlpatterns = [
         name="closure_delete",
     ),
     path("d/<slug:dealership_slug>/staff/", views.staff_list, name="staff_list"),
+    path(
+        "d/<slug:dealership_slug>/staff/api-tokens/",
+        auth_views.dealership_api_token_list,
+        name="dealership_api_token_list",
+    ),
+    path("accounts/api-tokens/", auth_views.api_token_list, name="api_token_list"),
+    path("accounts/two-factor/", auth_views.totp_verify, name="totp_verify"),
+    path("accounts/two-factor/setup/", auth_views.totp_enrol, name="totp_enrol"),
 ]
