@@ -1,0 +1,2 @@
+"""Every write of the notifications layer, one module per job: writing the outbox, sending it,
+and what comes back (replies and delivery statuses)."""
