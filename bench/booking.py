@@ -103,12 +103,18 @@ def _prepare(clients: int):
         for table in ("idempotencykey", "appointmenttransition", "appointmentlabour", "appointmentjob"):
             cursor.execute(f"DELETE FROM bookings_{table} WHERE dealership_id = %s", [dealership.id])
         cursor.execute("DELETE FROM bookings_appointment WHERE dealership_id = %s", [dealership.id])
+        # The days' capacity ledger follows the appointments: nothing is taken any more.
+        cursor.execute(
+            "UPDATE bookings_capacitylock SET advisors = '{}', labour = '{}' WHERE dealership_id = %s",
+            [dealership.id],
+        )
         cursor.execute("DELETE FROM django_session")  # the bench's own database: its clients' sessions
         # Each run deletes what the last one wrote; without a vacuum (autovacuum may be off, as
         # on the CI machines) the dead rows pile up run after run and every booking walks them.
         for table in ("idempotencykey", "appointmenttransition", "appointmentlabour", "appointmentjob"):
             cursor.execute(f"VACUUM ANALYZE bookings_{table}")
         cursor.execute("VACUUM ANALYZE bookings_appointment")
+        cursor.execute("VACUUM ANALYZE bookings_capacitylock")
         cursor.execute("VACUUM ANALYZE django_session")
     if created:
         OpeningHours.objects.bulk_create(

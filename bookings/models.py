@@ -6,12 +6,15 @@ day and skill (R4.2, R4.8): what the snapshot loader counts as taken.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from config.bounds import MaxLengthCheck
 from dealerships.models import DealershipOwned
 from workshop.models import Skill
 
@@ -44,6 +47,8 @@ class AppointmentKind(models.TextChoices):
     REPAIR = "repair", _("Repair")
     DIAGNOSIS = "diagnosis", _("Diagnosis")
     CAMPAIGN = "campaign", _("Recall or campaign")
+    BODYWORK = "bodywork", _("Bodywork")
+    TYRES = "tyres", _("Tyres")
     COMEBACK = "comeback", _("Comeback")
     OTHER = "other", _("Other")
 
@@ -58,6 +63,20 @@ class Document(models.TextChoices):
 
 def documents_by_default() -> list[str]:
     return [Document.DRIVING_LICENCE, Document.REGISTRATION, Document.SERVICE_BOOK]
+
+
+def validate_documents(value: object) -> None:
+    """A list of Document values, each at most once."""
+    if (
+        not isinstance(value, list)
+        or not all(isinstance(code, str) and code in Document.values for code in value)
+        or len(set(value)) != len(value)
+    ):
+        raise ValidationError(_("Choose the documents from the list, each once."), code="invalid_documents")
+
+
+# What the customer asks for, in their words: a few paragraphs at most.
+REQUESTS_MAX_LENGTH = 2000
 
 
 class Appointment(DealershipOwned):
@@ -84,12 +103,24 @@ class Appointment(DealershipOwned):
         default=AppointmentKind.MAINTENANCE,
     )
     # R2.6: what the customer asked for, in their words, and what the visit needs.
-    customer_requests = models.TextField(_("work requested"), blank=True)
+    customer_requests = models.TextField(
+        _("work requested"),
+        blank=True,
+        max_length=REQUESTS_MAX_LENGTH,
+        validators=[MaxLengthValidator(REQUESTS_MAX_LENGTH)],
+    )
     test_drive_needed = models.BooleanField(_("test drive needed"), default=False)
     replacement_vehicle_wanted = models.BooleanField(_("replacement vehicle wanted"), default=False)
-    special_requests = models.TextField(_("special requests"), blank=True)
+    special_requests = models.TextField(
+        _("special requests"),
+        blank=True,
+        max_length=REQUESTS_MAX_LENGTH,
+        validators=[MaxLengthValidator(REQUESTS_MAX_LENGTH)],
+    )
     mileage_km = models.PositiveIntegerField(_("mileage at booking (km)"), null=True, blank=True)
-    documents_to_bring = models.JSONField(_("documents to bring"), default=documents_by_default)  # R3.6
+    documents_to_bring = models.JSONField(  # R3.6
+        _("documents to bring"), default=documents_by_default, validators=[validate_documents]
+    )
     cancel_reason = models.CharField(_("reason for cancelling"), max_length=200, blank=True)
     is_urgent = models.BooleanField(_("urgent"), default=False)
     is_comeback = models.BooleanField(_("comeback"), default=False)
@@ -124,6 +155,16 @@ class Appointment(DealershipOwned):
             ),
             models.CheckConstraint(
                 condition=Q(work_starts_at__lte=F("promised_return_at")), name="appointment_return_after_work"
+            ),
+            MaxLengthCheck(
+                field="customer_requests",
+                max_length=REQUESTS_MAX_LENGTH,
+                name="appointment_customer_requests_length",
+            ),
+            MaxLengthCheck(
+                field="special_requests",
+                max_length=REQUESTS_MAX_LENGTH,
+                name="appointment_special_requests_length",
             ),
         ]
         indexes = [
@@ -211,10 +252,20 @@ class AppointmentTransition(DealershipOwned):
 
 
 class CapacityLock(DealershipOwned):
-    """One row per dealership and local day, locked (SELECT ... FOR UPDATE) by every booking
-    that takes capacity on that day, so two bookings of one day are never checked at once."""
+    """One row per dealership and local day, locked (SELECT ... FOR UPDATE) by every change
+    that takes or frees capacity on that day, so two bookings of one day are never checked at
+    once; and the day's capacity ledger, written under that lock (bookings.ledger)."""
 
     day = models.DateField()
+    # The ledger as JSON (bookings.ledger.DayLedger), in text columns: it is read and written
+    # whole, never queried inside, and a text column is handed back as stored where jsonb is
+    # rebuilt into text on every read (a millisecond over a 60-day horizon). Per advisor id: the
+    # customers booked, of them online and beyond the maximum, the minutes their receptions take.
+    # Defaults in the database too: a process still running the release before the ledger can
+    # create lock rows while the next one is deployed.
+    advisors = models.TextField(default="{}", db_default="{}")
+    # R4.8: the minutes of labour booked on the day, by skill.
+    labour = models.TextField(default="{}", db_default="{}")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["dealership", "day"], name="capacity_lock_unique_day")]
@@ -299,6 +350,9 @@ class FunnelEvent(DealershipOwned):
         return f"{self.session} {self.step}"
 
 
+PHRASE_MAX_LENGTH = 500  # a few sentences read out at the desk
+
+
 class ScriptPhrase(DealershipOwned):
     """A dealership's own wording for a phrase the desk reads out, in one language; without one,
     the product's default wording is shown."""
@@ -310,13 +364,16 @@ class ScriptPhrase(DealershipOwned):
 
     key = models.CharField(_("phrase"), max_length=20, choices=Key.choices)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
-    text = models.TextField(_("wording"), max_length=500)
+    text = models.TextField(
+        _("wording"), max_length=PHRASE_MAX_LENGTH, validators=[MaxLengthValidator(PHRASE_MAX_LENGTH)]
+    )
 
     class Meta:
         verbose_name = _("phrase")
         verbose_name_plural = _("phrases")
         constraints = [
             models.UniqueConstraint(fields=["dealership", "key", "language"], name="script_phrase_unique"),
+            MaxLengthCheck(field="text", max_length=PHRASE_MAX_LENGTH, name="script_phrase_text_length"),
         ]
 
     def __str__(self) -> str:

@@ -9,13 +9,22 @@ reception time is the backstop; on SQLite IMMEDIATE transactions serialise the w
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from bookings import lifecycle
+from bookings import lifecycle, signals
 from bookings.capacity import capacity_load
+from bookings.ledger import (
+    DayLedger,
+    TakenCapacity,
+    appointment_capacity,
+    ledger_free,
+    ledger_take,
+    ledger_write,
+)
 from bookings.models import (
     Appointment,
     AppointmentJob,
@@ -25,18 +34,26 @@ from bookings.models import (
     Channel,
     SlotHold,
 )
-from bookings.requests import RequestedJob, beyond_horizon_error, no_work_error
+from bookings.requests import (
+    RequestedJob,
+    appointment_slot_request,
+    beyond_horizon_error,
+    horizon_end,
+    no_work_error,
+)
 from bookings.services.locks import capacity_days_lock
+from bookings.services.refusals import slot_refused
 from bookings.services.transitions import appointment_locked, transition_record
 from config import db_errors
-from config.errors import IllegalTransition, SlotTaken
-from customers.models import Customer, Vehicle
+from config.errors import IllegalTransition
+from customers import services as customer_services
+from customers.models import Customer, MileageReading, Vehicle
 from dealerships.models import Dealership, User
 from dealerships.ownership import ensure_owned_by
+from dealerships.tenant_integrity import dangerously_vouch_same_dealership
 from workshop import availability
-from workshop.availability import Proposal, SlotRequest
+from workshop.availability import Proposal, Refusal, SlotRequest
 from workshop.capacity_settings import CapacitySettings, capacity_settings
-from workshop.models import Skill
 
 NO_OVERLAP_CONSTRAINT = "appointment_advisor_no_overlap"
 
@@ -63,12 +80,14 @@ def _confirm(
     advisor_id: int,
     drop_off: datetime,
     now: datetime,
-    excluding: int | None,
+    excluding: TakenCapacity | None,
     holder: str | None = None,
     settings: CapacitySettings | None = None,
+    last_bookable: date,
 ) -> Proposal:
     day = drop_off.astimezone(dealership.tz).date()
-    last_day = day + timedelta(days=availability.days_after_drop_off(request))
+    # The offer lays the work out within the booking horizon only: so does the check.
+    last_day = min(day + timedelta(days=availability.days_after_drop_off(request)), last_bookable)
     snapshot = capacity_load(
         dealership=dealership,
         start=day,
@@ -81,8 +100,19 @@ def _confirm(
     )
     try:
         return availability.confirm(snapshot, request, advisor_id=advisor_id, drop_off=drop_off, now=now)
-    except availability.NoCapacity:
-        raise SlotTaken from None
+    except availability.NoCapacity as refused:
+        raise slot_refused(refused.refusal) from None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CapacityClaim:
+    """A time checked under the locks of the days it touches: the proposal to write, those
+    days' ledger as it is under the locks, and what the appointment being moved took."""
+
+    proposal: Proposal
+    ledger: dict[date, DayLedger]
+    moving: TakenCapacity | None
+    tz: ZoneInfo
 
 
 def capacity_take(
@@ -95,46 +125,56 @@ def capacity_take(
     moving: Appointment | None = None,
     holder: str | None = None,
     settings: CapacitySettings | None = None,
-) -> Proposal:
+) -> CapacityClaim:
     """Lock the days the booking touches, then check the time under those locks, or SlotTaken.
 
     A booking locks its drop-off day and checks; only when the work spills onto later days are
     those locked too and the check repeated. Moving an appointment also locks the days it leaves.
-    A time past the booking horizon is never free, whichever door it comes through.
+    A time past the booking horizon is never free, whichever door it comes through, nor one
+    whose work would run past it. The SlotTaken says why (its `reason`: an engine refusal).
+    The claim holds the locked days' capacity ledger, for the caller to write what it takes.
     """
     settings = settings or capacity_settings(dealership)
-    beyond = beyond_horizon_error(
-        settings=settings, today=now.astimezone(dealership.tz).date(), tz=dealership.tz, moment=drop_off
-    )
+    tz = dealership.tz
+    today = now.astimezone(tz).date()
+    beyond = beyond_horizon_error(settings=settings, today=today, tz=tz, moment=drop_off)
     if beyond:
-        raise SlotTaken(beyond, field="drop_off")
-    excluding = moving.id if moving else None
-    need = {drop_off.astimezone(dealership.tz).date()}
+        raise slot_refused(Refusal.BEYOND_HORIZON, beyond)
+    need = {drop_off.astimezone(tz).date()}
+    moved: TakenCapacity | None = None
     if moving is not None:
-        need |= {moving.local_day, *moving.labour.values_list("day", flat=True)}
-    locked: set[date] = set()
+        moved = appointment_capacity(
+            moving, labour=moving.labour.values_list("day", "skill", "minutes"), tz=tz
+        )
+        need |= moved.days
+    ledger: dict[date, DayLedger] = {}
     for _attempt in range(3):
-        capacity_days_lock(dealership=dealership, days=sorted(need - locked))
-        locked |= need
+        ledger |= capacity_days_lock(dealership=dealership, days=sorted(need - ledger.keys()))
         proposal = _confirm(
             dealership=dealership,
             request=request,
             advisor_id=advisor_id,
             drop_off=drop_off,
             now=now,
-            excluding=excluding,
+            excluding=moved,
             holder=holder,
             settings=settings,
+            last_bookable=horizon_end(settings=settings, today=today),
         )
-        spill = {day for day, _, _ in proposal.labour_by_day} - locked
+        spill = {day for day, _, _ in proposal.labour_by_day} - ledger.keys()
         if not spill:
-            return proposal
+            return CapacityClaim(proposal=proposal, ledger=ledger, moving=moved, tz=tz)
         need |= spill
-    raise SlotTaken
+    raise slot_refused(Refusal.TAKEN)  # the labour kept moving onto days taken meanwhile
 
 
-def _write_capacity(appointment: Appointment, proposal: Proposal) -> None:
+def _write_capacity(appointment: Appointment, claim: CapacityClaim) -> None:
+    """Write the claimed time on the appointment, its labour, and the ledger of the days it
+    takes (and leaves, when it moves): in the booking's transaction, under its day locks."""
+    proposal = claim.proposal
     appointment.advisor_id = proposal.advisor_id
+    # The engine chose the advisor among the dealership's own (the snapshot's): saving need not read it.
+    dangerously_vouch_same_dealership(appointment, "advisor")
     appointment.advisor_name = proposal.advisor_name
     appointment.local_day = proposal.day
     appointment.drop_off_at = proposal.drop_off
@@ -155,7 +195,7 @@ def _write_capacity(appointment: Appointment, proposal: Proposal) -> None:
         appointment.save()
     except IntegrityError as error:
         if db_errors.violated_constraint(error) == NO_OVERLAP_CONSTRAINT:
-            raise SlotTaken from error
+            raise slot_refused(Refusal.TAKEN) from error
         raise
     if not is_new:
         AppointmentLabour.objects.filter(appointment=appointment).delete()
@@ -169,6 +209,13 @@ def _write_capacity(appointment: Appointment, proposal: Proposal) -> None:
         )
         for day, skill, minutes in proposal.labour_by_day
     )
+    taken = appointment_capacity(appointment, labour=proposal.labour_by_day, tz=claim.tz)
+    changed = taken.days
+    if claim.moving is not None:
+        ledger_free(claim.ledger, claim.moving)
+        changed |= claim.moving.days
+    ledger_take(claim.ledger, taken)
+    ledger_write(claim.ledger[day] for day in sorted(changed))
 
 
 # No savepoint of its own (two round trips on every booking): called inside a transaction, a
@@ -214,7 +261,7 @@ def appointment_book(
         online=channel == Channel.WEB,
         beyond_maximum=bool(capacity_override_reason),
     )
-    proposal = capacity_take(
+    claim = capacity_take(
         dealership=dealership,
         request=request,
         advisor_id=advisor_id,
@@ -242,7 +289,7 @@ def appointment_book(
         special_requests=details.special_requests,
         mileage_km=details.mileage_km,
     )
-    _write_capacity(appointment, proposal)
+    _write_capacity(appointment, claim)
     AppointmentJob.objects.bulk_create(
         AppointmentJob(
             dealership=dealership,
@@ -256,6 +303,15 @@ def appointment_book(
         for job in jobs
     )
     transition_record(appointment, to_status=lifecycle.FIRST_STATUS, by=booked_by, at=now)
+    if details.mileage_km is not None:  # the vehicle's reading of today (ValidationError if lower)
+        customer_services.mileage_record(
+            dealership=dealership,
+            vehicle=vehicle,
+            mileage_km=details.mileage_km,
+            read_on=now.astimezone(dealership.tz).date(),
+            source=MileageReading.Source.BOOKING,
+        )
+    signals.appointment_booked.send(sender=Appointment, appointment=appointment, now=now)
     return appointment
 
 
@@ -279,19 +335,9 @@ def appointment_reschedule(
             % {"status": appointment.get_status_display().lower()},
             field="status",
         )
-    request = SlotRequest(
-        jobs=tuple(
-            availability.JobLine(skill=job.skill, minutes=job.labour_minutes)
-            for job in appointment.jobs.all()
-        )
-        or (availability.JobLine(skill=Skill.MAINTENANCE, minutes=appointment.labour_minutes),),
-        urgent=appointment.is_urgent,
-        comeback=appointment.is_comeback,
-        online=appointment.channel == Channel.WEB,
-        beyond_maximum=bool(appointment.capacity_override_reason),
-    )
+    request = appointment_slot_request(appointment)
     previous_drop_off, previous_status = appointment.drop_off_at, appointment.status
-    proposal = capacity_take(
+    claim = capacity_take(
         dealership=dealership,
         request=request,
         advisor_id=advisor_id,
@@ -300,7 +346,7 @@ def appointment_reschedule(
         moving=appointment,
     )
     appointment.status = lifecycle.after_reschedule(appointment.status)
-    _write_capacity(appointment, proposal)
+    _write_capacity(appointment, claim)
     AppointmentTransition.objects.create(
         dealership=dealership,
         appointment=appointment,
@@ -311,5 +357,8 @@ def appointment_reschedule(
         at=now,
         by=by,
         reason=reason,
+    )
+    signals.appointment_rescheduled.send(
+        sender=Appointment, appointment=appointment, previous_drop_off=previous_drop_off, now=now
     )
     return appointment

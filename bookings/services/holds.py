@@ -25,6 +25,8 @@ def slot_hold(
     """Hold the chosen time for an online customer for a few minutes (R9.5), or raise SlotTaken.
 
     Checked like a booking, under the same day lock, and replacing the customer's earlier hold.
+    A hold is not written in the capacity ledger: it stops counting when it expires, with no
+    change to write then, so the loader reads the live holds beside the ledger (bookings.ledger).
     """
     proposal = capacity_take(
         dealership=dealership,
@@ -33,7 +35,7 @@ def slot_hold(
         drop_off=drop_off,
         now=now,
         holder=holder,
-    )
+    ).proposal
     SlotHold.objects.for_dealership(dealership).filter(holder=holder).delete()
     return SlotHold.objects.create(
         dealership=dealership,

@@ -6,8 +6,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from bookings import lifecycle
+from bookings import lifecycle, signals
+from bookings.ledger import appointment_capacity, ledger_free, ledger_write
 from bookings.models import Appointment, AppointmentStatus, AppointmentTransition
+from bookings.services.locks import capacity_days_lock
 from config.errors import IllegalTransition
 from dealerships.models import Dealership, User
 from dealerships.ownership import ensure_owned_by
@@ -44,7 +46,12 @@ def appointment_transition(
     if to_status == AppointmentStatus.CANCELLED:
         appointment.cancel_reason = reason.strip()[:REASON_MAX_LENGTH]
     appointment.save(update_fields=["status", "cancel_reason", "updated_at"])
+    if to_status in lifecycle.CAPACITY_RELEASED and previous not in lifecycle.CAPACITY_RELEASED:
+        _capacity_give_back(dealership, appointment)
     transition_record(appointment, from_status=previous, to_status=to_status, by=by, at=now, reason=reason)
+    signals.appointment_status_changed.send(
+        sender=Appointment, appointment=appointment, previous_status=previous, now=now
+    )
     return appointment
 
 
@@ -60,6 +67,19 @@ def appointment_cancel(
         now=now,
         reason=reason,
     )
+
+
+def _capacity_give_back(dealership: Dealership, appointment: Appointment) -> None:
+    """Free what the appointment took in the capacity ledger of its days, under their locks
+    (bookings.ledger). A status that gives capacity back is final (lifecycle), so no
+    transition takes it again; a no-show keeps it."""
+    tz = dealership.tz
+    taken = appointment_capacity(
+        appointment, labour=appointment.labour.values_list("day", "skill", "minutes"), tz=tz
+    )
+    ledger = capacity_days_lock(dealership=dealership, days=sorted(taken.days))
+    ledger_free(ledger, taken)
+    ledger_write(ledger.values())
 
 
 def appointment_locked(dealership: Dealership, appointment: Appointment) -> Appointment:

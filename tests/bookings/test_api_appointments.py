@@ -316,9 +316,9 @@ def test_a_technician_cannot_book(client, member_of, shop):
 
 def test_a_booking_runs_a_fixed_short_list_of_statements(client, alice, shop, milano):
     """bench/booking.py: every statement on the booking path is a round trip on every booking.
-    The capacity settings come from memory under the version the tenant check read, the
-    receptions are the chosen advisor's only, and the booking makes no savepoint inside the
-    request's transaction."""
+    The capacity settings come from memory under the version the tenant check read, what is
+    taken comes from the capacity ledger and the chosen advisor's holds (no reception is read),
+    and the booking makes no savepoint inside the request's transaction."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -334,15 +334,19 @@ def test_a_booking_runs_a_fixed_short_list_of_statements(client, alice, shop, mi
     assert response.status_code == 201, response.content
     statements = [query["sql"] for query in captured]
     assert not [sql for sql in statements if "capacity_version" in sql]
-    [receptions] = [sql for sql in statements if "reception_ends_at" in sql and sql.startswith("SELECT")]
-    assert "advisor_id = " in receptions
+    [taken] = [sql for sql in statements if "reception_ends_at" in sql and sql.startswith("SELECT")]
+    assert "bookings_capacitylock" in taken
+    assert "advisor_id = " in taken
+    assert not [sql for sql in statements if sql.startswith("SELECT") and '"bookings_appointment"' in sql]
     # The test's own transaction makes idempotent()'s block a savepoint: that one pair only.
     assert sum(sql.startswith("SAVEPOINT") for sql in statements) == 1
     # The user, the tenant check, the vehicle with its owner, open campaigns; the savepoint;
-    # the day lock, what is taken (receptions and labour); five inserts (appointment, labour,
-    # job, history, key); the release. (Sessions come from Redis when there is one.)
+    # the day lock (with the day's capacity ledger), what is taken (the ledger of the days the
+    # work may run to, and the live holds); six inserts (appointment, labour, job, history, the
+    # outbox's messages, key) and the ledger's update; the release. (Sessions come from Redis
+    # when there is one.)
     without_sessions = [sql for sql in statements if "django_session" not in sql]
-    assert len(without_sessions) == 13, "\n".join(without_sessions)
+    assert len(without_sessions) == 15, "\n".join(without_sessions)
 
 
 def test_r4_2_a_closure_is_seen_by_the_next_request(client, alice, shop, milano):

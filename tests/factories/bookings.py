@@ -2,6 +2,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import factory
 
+from bookings.ledger import capacity_ledger_rebuild
 from bookings.models import Appointment, AppointmentLabour
 from bookings.requests import RequestedWork, WorkWanted, catalogue_jobs, requested_work_build
 from customers.models import Vehicle
@@ -69,6 +70,13 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
         factory_related_name="appointment",
         skill=factory.SelfAttribute("..skill"),
     )
+
+    @factory.post_generation
+    def capacity_ledger(obj, create, extracted, **kwargs):
+        # The booking service counts what it books in the day's capacity ledger: so does this.
+        if create:
+            days = [obj.local_day, *obj.labour.values_list("day", flat=True)]
+            capacity_ledger_rebuild(dealership=obj.dealership, start=min(days), end=max(days))
 
     @classmethod
     def _adjust_kwargs(cls, **kwargs):

@@ -3,7 +3,17 @@
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from workshop.availability import AdvisorDay, CapacityDay, Interval, JobLine, Policy, Snapshot
+from workshop.availability import (
+    AdvisorDay,
+    CapacityDay,
+    Interval,
+    JobLine,
+    MinuteSet,
+    Policy,
+    Snapshot,
+    day_start,
+    minute_bits,
+)
 
 ROME = ZoneInfo("Europe/Rome")
 DAY_HOURS = (("08:00", "12:30"), ("14:00", "18:30"))
@@ -16,6 +26,15 @@ def at(day: date, clock: str, tz: ZoneInfo = ROME) -> datetime:
 
 def span(day: date, start: str, end: str, tz: ZoneInfo = ROME) -> Interval:
     return Interval(start=at(day, start, tz), end=at(day, end, tz))
+
+
+def minutes_of(day: date, spans, tz: ZoneInfo = ROME) -> MinuteSet:
+    """The minutes of the local day the (start, end) wall-clock spans take, as the engine holds them."""
+    origin = day_start(day, tz)
+    bits = 0
+    for start, end in spans:
+        bits |= minute_bits(at(day, start, tz), at(day, end, tz), origin)
+    return bits
 
 
 def advisor(
@@ -34,7 +53,7 @@ def advisor(
         advisor_id=advisor_id,
         name=f"Advisor {advisor_id}",
         shifts=tuple(span(day, start, end, tz) for start, end in hours),
-        booked=tuple(span(day, start, end, tz) for start, end in booked),
+        booked=minutes_of(day, booked, tz),
         booked_customers=len(booked) if booked_customers is None else booked_customers,
         max_customers=max_customers,
         booked_online=booked_online,

@@ -12,6 +12,7 @@ days, kept-free quarters, same-day bookings and the clock changes of the seed ma
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from unittest.mock import patch
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -26,10 +27,13 @@ from workshop.availability import (
     Period,
     Policy,
     Reason,
+    Refusal,
     SlotRequest,
     Snapshot,
     confirm,
+    day_start,
     kept_free_quarters,
+    minute_bits,
     offer_slots,
 )
 
@@ -245,7 +249,8 @@ def _check_r4_2_r4_3_r4_6_r2_3_receptions(case: Case, offer: DoubleOffer) -> Non
         assert _on_grid(start, policy)
         assert any(_inside(start, end, o) for o in day.opening)
         assert any(_inside(start, end, s) for s in advisor_day.shifts)
-        assert not any(_overlaps(start, end, b) for b in advisor_day.booked)  # no double booking
+        # No double booking: none of the reception's minutes is taken already.
+        assert not advisor_day.booked & minute_bits(start, end, day_start(proposal.day, ROME))
         in_kept_free = any(_overlaps(start, end, q) for q in kept_free_quarters(advisor_day, policy, ROME))
         if proposal.uses_kept_free_time:
             assert in_kept_free
@@ -420,3 +425,85 @@ def test_r4_1_r4_4_the_earliest_bookable_time_comes_first_then_the_other_period(
 
     earliest_comes_first()
     tally.assert_most_checked("earliest first")
+
+
+# The days an advisor cannot take anyone: at the maximum, every minute of the shifts taken, or
+# the online places gone (which only online requests hear of).
+fillings = st.sampled_from(["none", "none", "maximum", "minutes", "online"])
+
+
+@st.composite
+def cases_with_full_days(draw):
+    case = draw(cases())
+    days = []
+    for day in case.snapshot.days:
+        filling = draw(fillings)
+        advisors = day.advisors
+        if filling == "maximum":
+            advisors = tuple(replace(a, max_customers=max(1, a.booked_customers)) for a in advisors)
+            advisors = tuple(replace(a, booked_customers=a.max_customers) for a in advisors)
+        elif filling == "minutes":
+            origin = day_start(day.day, ROME)
+            advisors = tuple(
+                replace(
+                    a,
+                    booked=a.booked | _shift_minutes(a, origin),
+                    booked_customers=max(1, a.booked_customers),
+                )
+                for a in advisors
+            )
+        elif filling == "online":
+            advisors = tuple(replace(a, booked_online=a.max_online) for a in advisors)
+        days.append(replace(day, advisors=advisors))
+    return replace(case, snapshot=replace(case.snapshot, days=tuple(days)))
+
+
+def _shift_minutes(advisor_day, origin):
+    bits = 0
+    for shift in advisor_day.shifts:
+        bits |= minute_bits(shift.start, shift.end, origin)
+    return bits
+
+
+def _outcome(case: Case):
+    try:
+        return offer_slots(case.snapshot, case.request, now=case.now)
+    except NoCapacity as nothing:
+        return nothing.refusal
+
+
+class _NothingTold:
+    """Stands for rules._StillWanted, told nothing: the walk tries every time."""
+
+    period = None
+    until = None
+
+    def __setattr__(self, name, value):
+        pass
+
+
+def test_passing_over_full_days_and_unwanted_times_changes_no_offer_and_no_shortfall():
+    """The engine passes over a day on which no advisor has room (R4.2, R9.5, R4.3), and the
+    times of the period the offer already holds once it has the proposals wanted (R4.4),
+    without trying them; trying every time gives the same offer, or the same shortfall."""
+    from workshop.availability import rules
+
+    compared = Counter()
+
+    @SETTINGS
+    @given(case=cases_with_full_days())
+    def same_with_and_without_passing_over(case):
+        passing_over = _outcome(case)
+        with (
+            patch.object(rules, "_anyone_may_take", lambda *args, **kwargs: True),
+            patch.object(rules, "_day_has_room", lambda *args, **kwargs: True),
+            patch.object(rules, "_StillWanted", _NothingTold),
+        ):
+            walking_every_time = _outcome(case)
+        assert passing_over == walking_every_time
+        compared["shortfall" if isinstance(passing_over, Refusal) else "offer"] += 1
+
+    same_with_and_without_passing_over()
+    print(compared)
+    assert compared["offer"], compared
+    assert compared["shortfall"], compared

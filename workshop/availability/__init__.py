@@ -7,10 +7,12 @@ hours, the 16:30 evening drop-off, peak hours, the kept-free quarter of each hou
 the dealership's zone, so the engine is right on DST days. Rules: R4.1-R4.8, R2.3, R3.1.
 
 `values` holds what goes in and comes out, `rules` the offer and the check of one time,
-`load` the load figures; this module is their one public face.
+`load` the load figures, `minutes` the minute sets an advisor's day is read with; this module
+is their one public face.
 """
 
 from workshop.availability.load import AdvisorLoad, DayLoad, SkillLoad, day_loads
+from workshop.availability.minutes import day_start, minute_bits, run_starts
 from workshop.availability.rules import (
     OTHER_PERIOD_WITHIN,
     confirm,
@@ -26,11 +28,13 @@ from workshop.availability.values import (
     DoubleOffer,
     Interval,
     JobLine,
+    MinuteSet,
     NoCapacity,
     Period,
     Policy,
     Proposal,
     Reason,
+    Refusal,
     SlotRequest,
     Snapshot,
 )
@@ -45,18 +49,23 @@ __all__ = [
     "DoubleOffer",
     "Interval",
     "JobLine",
+    "MinuteSet",
     "NoCapacity",
     "Period",
     "Policy",
     "Proposal",
     "Reason",
+    "Refusal",
     "SkillLoad",
     "SlotRequest",
     "Snapshot",
     "confirm",
     "day_loads",
+    "day_start",
     "days_after_drop_off",
     "high_load",
     "kept_free_quarters",
+    "minute_bits",
     "offer_slots",
+    "run_starts",
 ]

@@ -4,8 +4,9 @@
 from dataclasses import dataclass
 from datetime import date
 
+from workshop.availability.minutes import day_start, minute_bits
 from workshop.availability.rules import high_load, kept_free_quarters
-from workshop.availability.values import MINUTE, Interval, Period, Snapshot
+from workshop.availability.values import Period, Snapshot
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -48,12 +49,14 @@ def day_loads(snapshot: Snapshot) -> tuple[DayLoad, ...]:
     KPIs' figures, and the quiet/busy reading of the double offer (R4.4)."""
     loads = []
     for capacity_day in snapshot.days:
+        origin = day_start(capacity_day.day, snapshot.tz)
         advisors = []
         for advisor in capacity_day.advisors:
             quarters = kept_free_quarters(advisor, snapshot.policy, snapshot.tz)
-            taken = sum(
-                _overlap_minutes(quarter, booked) for quarter in quarters for booked in advisor.booked
-            )
+            kept_bits = 0
+            for quarter in quarters:
+                kept_bits |= minute_bits(quarter.start, quarter.end, origin)
+            taken = (kept_bits & advisor.booked).bit_count()
             kept = sum(quarter.minutes for quarter in quarters)
             advisors.append(
                 AdvisorLoad(
@@ -90,8 +93,3 @@ def day_loads(snapshot: Snapshot) -> tuple[DayLoad, ...]:
             )
         )
     return tuple(loads)
-
-
-def _overlap_minutes(one: Interval, other: Interval) -> int:
-    start, end = max(one.start, other.start), min(one.end, other.end)
-    return max(0, int((end - start) / MINUTE))

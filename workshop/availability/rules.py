@@ -1,12 +1,14 @@
 """The booking rules over a snapshot: the double offer (R4.1-R4.8, R2.3, R3.1) and the check of
 one chosen time under the booking's locks."""
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from workshop.availability.minutes import day_start, minute_bits, run_starts
 from workshop.availability.values import (
     MINUTE,
     AdvisorDay,
@@ -14,11 +16,13 @@ from workshop.availability.values import (
     DoubleOffer,
     Interval,
     JobLine,
+    MinuteSet,
     NoCapacity,
     Period,
     Policy,
     Proposal,
     Reason,
+    Refusal,
     SlotRequest,
     Snapshot,
 )
@@ -38,6 +42,7 @@ def offer_slots(
     The first proposal is the earliest that fits (R4.1); the second is the earliest of the
     other period, quiet or busy, within a week of the first, else the next time (R4.4).
     With `not_before`, the same offer from that time on: the next times after one just taken.
+    NoCapacity, saying what ran out, when nothing fits.
     """
     if request.labour_minutes <= 0:
         raise ValueError("a request needs labour")
@@ -47,31 +52,22 @@ def offer_slots(
     if request.comeback:
         deadline = now + snapshot.policy.comeback_window
         # R2.3: within the window on ordinary time first, then on kept-free time if needed.
-        found = _collect(
-            _candidates(snapshot, request, now=now, not_before=not_before, until=deadline),
-            request.alternatives,
-        )
+        found = _earliest(snapshot, request, now=now, not_before=not_before, until=deadline)
         if not found:
-            kept = _candidates(
+            found = _earliest(
                 snapshot, request, now=now, not_before=not_before, until=deadline, kept_free_until=deadline
             )
-            found = _collect(kept, request.alternatives)
         found = [_with_reason(p, Reason.COMEBACK_WITHIN_WINDOW) for p in found]
         if len(found) < 2 + request.alternatives:
             after_window = max(deadline, not_before) if not_before is not None else deadline
-            later = _collect(
-                _candidates(snapshot, request, now=now, not_before=after_window), request.alternatives
-            )
+            later = _earliest(snapshot, request, now=now, not_before=after_window)
             found += [_with_reason(p, Reason.COMEBACK_WINDOW_MISSED) for p in later]
     else:
         # R4.6: urgent work may take today's kept-free time, and only today's.
         kept_free_until = end_of_today if request.urgent else None
-        found = _collect(
-            _candidates(snapshot, request, now=now, not_before=not_before, kept_free_until=kept_free_until),
-            request.alternatives,
-        )
+        found = _earliest(snapshot, request, now=now, not_before=not_before, kept_free_until=kept_free_until)
     if not found:
-        raise NoCapacity
+        raise NoCapacity(_shortfall(snapshot, request, now=now, not_before=not_before))
     offer = _double_offer(found, request.alternatives)
     if request.wished_day is not None and all(p.day != request.wished_day for p in offer):
         wished = _instant(request.wished_day, time(), tz)
@@ -85,36 +81,102 @@ def confirm(
     snapshot: Snapshot, request: SlotRequest, *, advisor_id: int, drop_off: datetime, now: datetime
 ) -> Proposal:
     """The proposal for exactly this advisor and drop-off time, if the snapshot still allows it
-    under the rules offer_slots applies; NoCapacity otherwise. The booking service calls it
-    under its locks, so what is written is what the rules allow now, not when it was offered."""
-    tz = snapshot.tz
+    under the rules offer_slots applies; NoCapacity saying why otherwise. The booking service
+    calls it under its locks, so what is written is what the rules allow now, not when it was
+    offered. The snapshot's last day is the last the work may run to."""
+    policy, tz = snapshot.policy, snapshot.tz
     now, drop_off = now.astimezone(UTC), drop_off.astimezone(UTC)
+    today = now.astimezone(tz).date()
+    if drop_off < now:
+        raise NoCapacity(Refusal.PASSED)
     kept_free_until = None
     if request.comeback:
-        kept_free_until = now + snapshot.policy.comeback_window
+        kept_free_until = now + policy.comeback_window
     elif request.urgent:
-        kept_free_until = _instant(now.astimezone(tz).date() + timedelta(days=1), time(), tz)
+        kept_free_until = _instant(today + timedelta(days=1), time(), tz)
+    local_day = drop_off.astimezone(tz).date()
+    index = next((i for i, d in enumerate(snapshot.days) if d.day == local_day), None)
+    if index is None or local_day < today:
+        raise NoCapacity(Refusal.NOT_A_SLOT)
+    plan = _day_plan(snapshot, index, request, today=today)
+    if isinstance(plan, Refusal):
+        raise NoCapacity(plan)
+    if drop_off not in plan.starts:
+        on_the_grid = drop_off in _slot_starts(plan.capacity_day, policy, tz)
+        raise NoCapacity(
+            Refusal.EVENING_DROP_OFF_ONLY if plan.full_day and on_the_grid else Refusal.NOT_A_SLOT
+        )
     pinned = replace(request, advisor_id=advisor_id, windows=(), wished_day=None)
-    candidates = _candidates(
-        snapshot,
+    by_day = {d.day: d for d in snapshot.days}
+    outcome = _fit(snapshot, pinned, plan, drop_off, kept_free_until=kept_free_until, by_day=by_day)
+    if isinstance(outcome, Proposal) and outcome.advisor_id == advisor_id:
+        return outcome
+    # Said for the advisor chosen first: that another advisor is free then does not help.
+    chosen = next((a for a in plan.capacity_day.advisors if a.advisor_id == advisor_id), None)
+    if chosen is None:
+        raise NoCapacity(Refusal.ADVISOR_NOT_RECEIVING)
+    reception = Interval(start=drop_off, end=drop_off + policy.reception_minutes * MINUTE)
+    may_use_kept_free = kept_free_until is not None and drop_off < kept_free_until
+    why_not, _on_kept_free = _advisor_refusal(
+        chosen,
+        reception,
+        minute_bits(reception.start, reception.end, plan.origin),
         pinned,
-        now=now,
-        not_before=drop_off,
-        until=drop_off + MINUTE,
-        kept_free_until=kept_free_until,
+        policy,
+        tz,
+        plan.origin,
+        kept_free=may_use_kept_free,
     )
-    proposal = next(candidates, None)
-    if proposal is None or proposal.drop_off != drop_off or proposal.advisor_id != advisor_id:
-        raise NoCapacity
-    return proposal
+    if why_not is not None:
+        raise NoCapacity(why_not)
+    if isinstance(outcome, Refusal):
+        raise NoCapacity(outcome)
+    # The chosen advisor is free only on their kept-free quarter while another has ordinary
+    # time then: the offer would give the other one, and the quarter stays kept (R4.3).
+    raise NoCapacity(Refusal.KEPT_FREE)
 
 
 OTHER_PERIOD_WITHIN = timedelta(days=7)
 
 
-def _collect(candidates: Iterator[Proposal], alternatives: int) -> list[Proposal]:
+@dataclass(slots=True)
+class _StillWanted:
+    """What the collection still looks for, which the walk of the times is told: once the
+    proposals wanted are there and all of one period, only one of the other period, within a
+    week of the first, can change the offer (R4.4)."""
+
+    period: Period | None = None
+    until: datetime | None = None
+
+
+def _earliest(
+    snapshot: Snapshot,
+    request: SlotRequest,
+    *,
+    now: datetime,
+    not_before: datetime | None = None,
+    until: datetime | None = None,
+    kept_free_until: datetime | None = None,
+) -> list[Proposal]:
+    """The proposals the offer is made of (_collect), walking the times (_candidates)."""
+    still = _StillWanted()
+    candidates = _candidates(
+        snapshot,
+        request,
+        now=now,
+        not_before=not_before,
+        until=until,
+        kept_free_until=kept_free_until,
+        still=still,
+    )
+    return _collect(candidates, request.alternatives, still)
+
+
+def _collect(candidates: Iterator[Proposal], alternatives: int, still: _StillWanted) -> list[Proposal]:
     """Proposals with distinct drop-off times, in time order, until the offer is complete:
-    both periods present (or a week passed since the first) and the alternatives found."""
+    both periods present (or a week passed since the first) and the alternatives found. The
+    ones of the period already present that come after the proposals wanted change nothing
+    (_double_offer takes the alternatives from the earliest): `still` has the walk skip them."""
     wanted = 2 + max(0, alternatives)
     taken: list[Proposal] = []
     seen: set[datetime] = set()
@@ -125,8 +187,13 @@ def _collect(candidates: Iterator[Proposal], alternatives: int) -> list[Proposal
             break
         seen.add(proposal.drop_off)
         taken.append(proposal)
-        if len(taken) >= wanted and {p.period for p in taken} == set(Period):
+        periods = {p.period for p in taken}
+        if len(taken) >= wanted and periods == set(Period):
             break
+        if len(taken) >= wanted and still.period is None:
+            (present,) = periods
+            still.period = Period.QUIET if present is Period.BUSY else Period.BUSY
+            still.until = taken[0].drop_off + OTHER_PERIOD_WITHIN
     return taken
 
 
@@ -146,6 +213,67 @@ def _with_reason(proposal: Proposal, reason: Reason) -> Proposal:
     return replace(proposal, reasons=(reason, *proposal.reasons))
 
 
+# The refusals that say an advisor could not receive the customer: an offer that finds nothing
+# for these reasons found the receptions full.
+ADVISOR_REFUSALS = frozenset(
+    {
+        Refusal.ADVISOR_NOT_RECEIVING,
+        Refusal.TAKEN,
+        Refusal.KEPT_FREE,
+        Refusal.ADVISOR_FULL,
+    }
+)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DayPlan:
+    """One day's drop-off times for the request and the day its work starts on."""
+
+    index: int  # the day's place in the snapshot
+    capacity_day: CapacityDay
+    origin: datetime  # where the day starts: the origin of its minute sets
+    work_day: CapacityDay
+    starts: tuple[datetime, ...]
+    full_day: bool
+    same_day: bool
+    busy: bool  # R4.4: booked to the load threshold, so every time of it is busy
+    # The advisors in the order they are asked, by the preferred advisor's id (_best_advisor).
+    orderings: dict[int | None, tuple[AdvisorDay, ...]] = field(default_factory=dict)
+
+
+def _day_plan(snapshot: Snapshot, index: int, request: SlotRequest, *, today: date) -> DayPlan | Refusal:
+    """The drop-off times of the snapshot's day `index` for the request, or why there are none."""
+    policy, tz, days = snapshot.policy, snapshot.tz, snapshot.days
+    capacity_day = days[index]
+    if not capacity_day.opening:
+        return Refusal.CLOSED_DAY
+    full_day = request.labour_minutes >= policy.full_day_labour_minutes
+    if full_day:
+        # R4.5: a full-day job is dropped off the evening before its first work day.
+        work_day = next((d for d in days[index + 1 :] if d.opening), None)
+        if work_day is None:
+            return Refusal.WORK_PAST_LAST_DAY
+        starts = _evening_starts(_slot_starts(capacity_day, policy, tz), policy.evening_drop_off, tz)
+    else:
+        work_day = capacity_day
+        starts = _slot_starts(capacity_day, policy, tz)
+    # R4.4: no work on the day of the booking unless the policy or the urgency allows it
+    # (a drop-off this evening for work tomorrow is not a same-day booking).
+    same_day = work_day.day == today
+    if same_day and not (policy.same_day_allowed or request.urgent or request.comeback):
+        return Refusal.SAME_DAY
+    return DayPlan(
+        index=index,
+        capacity_day=capacity_day,
+        origin=day_start(capacity_day.day, tz),
+        work_day=work_day,
+        starts=starts,
+        full_day=full_day,
+        same_day=same_day,
+        busy=high_load(capacity_day, policy),
+    )
+
+
 def _candidates(
     snapshot: Snapshot,
     request: SlotRequest,
@@ -154,132 +282,379 @@ def _candidates(
     not_before: datetime | None = None,
     until: datetime | None = None,
     kept_free_until: datetime | None = None,
+    refusals: Counter[Refusal] | None = None,
+    still: _StillWanted | None = None,
 ) -> Iterator[Proposal]:
-    """Every proposal that fits, in time order: one per drop-off time, the best advisor for it."""
+    """Every proposal that fits, in time order: one per drop-off time, the best advisor for it.
+    `refusals` counts why the times that do not fit were refused.
+
+    A day on which no advisor has room for the request (each at their maximum, or without a
+    free stretch of the reception's length on the grid) is passed over in a few integer
+    operations per advisor, so a fully booked horizon costs what its days cost, whatever the
+    number of receptions in it. `still` says what the collection still wants (_collect): the
+    times that cannot change the offer are passed over too."""
     policy, tz = snapshot.policy, snapshot.tz
     today = now.astimezone(tz).date()
     earliest = max(now, not_before) if not_before is not None else now
-    full_day = request.labour_minutes >= policy.full_day_labour_minutes
-    days = snapshot.days
-    for index, capacity_day in enumerate(days):
+    by_day = {d.day: d for d in snapshot.days}
+    for index, capacity_day in enumerate(snapshot.days):
         if capacity_day.day < today:
             continue
-        if full_day:
-            # R4.5: a full-day job is dropped off the evening before its first work day.
-            work_day = next((d for d in days[index + 1 :] if d.opening), None)
-            if work_day is None:
-                continue
-            starts = [
-                t
-                for t in _slot_starts(capacity_day, policy, tz)
-                if t.astimezone(tz).time() >= policy.evening_drop_off
-            ]
-        else:
-            work_day = capacity_day
-            starts = _slot_starts(capacity_day, policy, tz)
-        # R4.4: no work on the day of the booking unless the policy or the urgency allows it
-        # (a drop-off this evening for work tomorrow is not a same-day booking).
-        same_day = work_day.day == today
-        if same_day and not (policy.same_day_allowed or request.urgent or request.comeback):
+        if still is not None and still.until is not None and day_start(capacity_day.day, tz) > still.until:
+            return
+        if refusals is None and not _anyone_may_take(
+            capacity_day, request, tz, kept_free_until=kept_free_until
+        ):
+            continue  # every advisor at the maximum: not even the day's times are needed
+        plan = _day_plan(snapshot, index, request, today=today)
+        if isinstance(plan, Refusal):
+            if refusals is not None:
+                refusals[plan] += 1
             continue
-        for start in starts:
+        wanted_period = still.period if still is not None else None
+        if wanted_period is not None and still is not None and still.until is not None:
+            if plan.starts and plan.starts[0] > still.until:
+                return
+            if plan.busy and wanted_period is Period.QUIET:
+                continue  # a busy day has no quiet time
+        if not _day_has_room(plan, request, policy, tz, kept_free_until=kept_free_until):
+            if refusals is None:
+                if until is not None and plan.starts and plan.starts[-1] >= until:
+                    return  # no later time can be offered either
+                continue
+            if not _online_cap_may_refuse(plan.capacity_day, request):
+                # Every time of the day is refused for its advisors: counted without asking each.
+                for start in plan.starts:
+                    if start < earliest:
+                        continue
+                    if until is not None and start >= until:
+                        return
+                    if request.windows and not _within_windows(start, request, policy):
+                        refusals[Refusal.OUTSIDE_WINDOW] += 1
+                    else:
+                        refusals[Refusal.FULLY_BOOKED] += 1
+                continue
+        for start in plan.starts:
             if start < earliest:
                 continue
             if until is not None and start >= until:
                 return
-            reception = Interval(start=start, end=start + policy.reception_minutes * MINUTE)
-            if request.windows and not any(w.contains(reception) for w in request.windows):
-                continue
-            work_starts = work_day.opening[0].start if full_day else reception.end
-            labour = _labour_walk(days, request.jobs, work_starts)
-            if labour is None or not _technicians_can_take(days, labour.pieces):
-                continue  # R4.8
-            may_use_kept_free = kept_free_until is not None and start < kept_free_until
-            advisor, used_kept_free = _best_advisor(
-                capacity_day, reception, request, policy, tz, kept_free=may_use_kept_free
-            )
-            if advisor is None:
-                continue
-            yield _proposal(
-                capacity_day,
-                advisor,
-                reception,
-                labour,
-                request,
-                policy,
-                tz,
-                full_day=full_day,
-                used_kept_free=used_kept_free,
-                same_day=same_day,
-            )
+            if still is not None and still.period is not None and still.until is not None:
+                if start > still.until:
+                    return
+                if _period(plan, start, policy, tz) is not still.period:
+                    continue
+            outcome = _fit(snapshot, request, plan, start, kept_free_until=kept_free_until, by_day=by_day)
+            if isinstance(outcome, Proposal):
+                yield outcome
+            elif refusals is not None:
+                refusals[outcome] += 1
 
 
-def _slot_starts(capacity_day: CapacityDay, policy: Policy, tz: ZoneInfo) -> list[datetime]:
+def _period(plan: DayPlan, start: datetime, policy: Policy, tz: ZoneInfo) -> Period:
+    """R4.4: a drop-off in the peak hours or on a busy day is a busy one."""
+    local_time = start.astimezone(tz).time()
+    in_peak_hours = any(first <= local_time < last for first, last in policy.peak_hours)
+    return Period.BUSY if in_peak_hours or plan.busy else Period.QUIET
+
+
+def _within_windows(start: datetime, request: SlotRequest, policy: Policy) -> bool:
+    reception = Interval(start=start, end=start + policy.reception_minutes * MINUTE)
+    return any(w.contains(reception) for w in request.windows)
+
+
+def _day_has_room(
+    plan: DayPlan, request: SlotRequest, policy: Policy, tz: ZoneInfo, *, kept_free_until: datetime | None
+) -> bool:
+    """Whether an advisor might receive the customer at one of the day's drop-off times: False
+    only when none can (so the day need not be walked time by time). Per advisor: under the
+    maximum (or allowed past it) with a free stretch of the reception's length starting on the
+    grid, away from the kept-free quarters; or, for work that may use them, a free stretch at
+    all. Shifts are read as one set of minutes, so two shifts that touch may pass here and be
+    refused time by time: the answer may be a false yes, never a false no."""
+    if not plan.starts:
+        return False
+    may_use_kept_free = kept_free_until is not None and plan.starts[0] < kept_free_until
+    starts: MinuteSet | None = None
+    for advisor in plan.capacity_day.advisors:
+        ordinary = _may_take_ordinary_time(advisor, request)
+        if not advisor.shifts or not (ordinary or may_use_kept_free):
+            continue  # at the maximum, and the kept-free quarters are not for this request
+        if starts is None:
+            starts = _start_bits(plan.starts, plan.origin)
+        free = _shift_bits(advisor.shifts, plan.origin) & ~advisor.booked
+        kept = _kept_bits(
+            advisor.shifts, advisor.rotation, policy.kept_free_minutes_per_hour, tz, plan.origin
+        )
+        if ordinary and run_starts(free & ~kept, policy.reception_minutes) & starts:
+            return True
+        if may_use_kept_free and kept and run_starts(free, policy.reception_minutes) & starts:
+            return True
+    return False
+
+
+def _anyone_may_take(
+    capacity_day: CapacityDay, request: SlotRequest, tz: ZoneInfo, *, kept_free_until: datetime | None
+) -> bool:
+    """The part of _day_has_room that needs no time of the day: an advisor with places left
+    for the request, or kept-free time it may use."""
+    if kept_free_until is not None and day_start(capacity_day.day, tz) < kept_free_until:
+        return any(advisor.shifts for advisor in capacity_day.advisors)
+    return any(
+        advisor.shifts and _may_take_ordinary_time(advisor, request) for advisor in capacity_day.advisors
+    )
+
+
+def _may_take_ordinary_time(advisor: AdvisorDay, request: SlotRequest) -> bool:
+    """R4.2, R9.5: the advisor's places for the request are not all taken."""
+    if request.beyond_maximum:
+        return True
+    if advisor.booked_customers >= advisor.max_customers:
+        return False
+    return not (request.online and advisor.booked_online >= advisor.max_online)
+
+
+def _online_cap_may_refuse(capacity_day: CapacityDay, request: SlotRequest) -> bool:
+    """Whether some time of the day could be refused because the online places are taken
+    (R9.5) rather than because the advisors are: then the refusals are counted time by time."""
+    return (
+        request.online
+        and not request.beyond_maximum
+        and any(
+            a.shifts and a.booked_customers < a.max_customers and a.booked_online >= a.max_online
+            for a in capacity_day.advisors
+        )
+    )
+
+
+def _fit(
+    snapshot: Snapshot,
+    request: SlotRequest,
+    plan: DayPlan,
+    start: datetime,
+    *,
+    kept_free_until: datetime | None,
+    by_day: dict[date, CapacityDay],
+) -> Proposal | Refusal:
+    """The proposal for a drop-off at `start` on the plan's day, or why the time does not fit."""
+    policy, tz = snapshot.policy, snapshot.tz
+    reception = Interval(start=start, end=start + policy.reception_minutes * MINUTE)
+    if request.windows and not any(w.contains(reception) for w in request.windows):
+        return Refusal.OUTSIDE_WINDOW
+    may_use_kept_free = kept_free_until is not None and start < kept_free_until
+    advisor, used_kept_free, why_not = _best_advisor(
+        plan, reception, request, policy, tz, kept_free=may_use_kept_free
+    )
+    if advisor is None:
+        return why_not
+    work_starts = plan.work_day.opening[0].start if plan.full_day else reception.end
+    labour = _labour_walk(snapshot.days[plan.index :], request.jobs, work_starts)
+    if labour is None:
+        return Refusal.WORK_PAST_LAST_DAY
+    technicians = _technicians_refusal(by_day, labour.pieces)  # R4.8
+    if technicians is not None:
+        return technicians
+    return _proposal(
+        plan.capacity_day,
+        advisor,
+        reception,
+        labour,
+        request,
+        policy,
+        tz,
+        full_day=plan.full_day,
+        used_kept_free=used_kept_free,
+        same_day=plan.same_day,
+        busy_day=plan.busy,
+    )
+
+
+def _shortfall(
+    snapshot: Snapshot, request: SlotRequest, *, now: datetime, not_before: datetime | None
+) -> Refusal:
+    """Why no time fits the request: what ran out, the plainest cause first (the workshop
+    closed throughout, a skill nobody has, no advisor), else the most frequent refusal."""
+    tz = snapshot.tz
+    today = now.astimezone(tz).date()
+    open_days = [d for d in snapshot.days if d.day >= today and d.opening]
+    if not open_days:
+        return Refusal.CLOSED_THROUGHOUT
+    skills = {job.skill for job in request.jobs}
+    if any(all(d.technician_minutes.get(skill, 0) <= 0 for d in open_days) for skill in skills):
+        return Refusal.NO_SKILL
+    if not any(advisor.shifts for d in open_days for advisor in d.advisors):
+        return Refusal.NO_ADVISOR
+    kept_free_until: datetime | None = None
+    if request.comeback:
+        kept_free_until = now + snapshot.policy.comeback_window
+    elif request.urgent:
+        kept_free_until = _instant(today + timedelta(days=1), time(), tz)
+    refusals: Counter[Refusal] = Counter()
+    # The offer found nothing under these rules: this walks every time, counting why not.
+    next(
+        _candidates(
+            snapshot,
+            request,
+            now=now,
+            not_before=not_before,
+            kept_free_until=kept_free_until,
+            refusals=refusals,
+        ),
+        None,
+    )
+    # The days refused whole and the times outside the customer's window say little on their own.
+    windows_only = refusals.pop(Refusal.OUTSIDE_WINDOW, 0)
+    for whole_day in (Refusal.CLOSED_DAY, Refusal.SAME_DAY):
+        refusals.pop(whole_day, None)
+    # With the times of the days passed over whole (counted as fully booked), placed after the
+    # other refusals as when every time is tried: a tie goes to the other refusal either way.
+    receptions_full = sum(refusals.pop(refusal, 0) for refusal in (*ADVISOR_REFUSALS, Refusal.FULLY_BOOKED))
+    if receptions_full:
+        refusals[Refusal.FULLY_BOOKED] = receptions_full
+    if refusals:
+        return refusals.most_common(1)[0][0]
+    return Refusal.OUTSIDE_WINDOW if windows_only else Refusal.FULLY_BOOKED
+
+
+def _slot_starts(capacity_day: CapacityDay, policy: Policy, tz: ZoneInfo) -> tuple[datetime, ...]:
     """Drop-off times on the slot grid of local wall-clock time, inside the opening hours."""
+    return _grid(capacity_day.day, capacity_day.opening, policy.slot_minutes, policy.reception_minutes, tz)
+
+
+# The grid of a day depends on its opening hours and the policy only, which change when a
+# manager changes them: the same few hundred days are asked for on every offer.
+@lru_cache(maxsize=8192)
+def _grid(
+    day: date, opening: tuple[Interval, ...], slot_minutes: int, reception_minutes: int, tz: ZoneInfo
+) -> tuple[datetime, ...]:
     starts: list[datetime] = []
-    for opening in capacity_day.opening:
-        local = opening.start.astimezone(tz)
+    for interval in opening:
+        local = interval.start.astimezone(tz)
         minute = local.hour * 60 + local.minute
-        minute += (-minute) % policy.slot_minutes  # align to the grid (8:10 -> 8:15 or 8:30)
+        minute += (-minute) % slot_minutes  # align to the grid (8:10 -> 8:15 or 8:30)
         while minute < 24 * 60:
             wall = time(minute // 60, minute % 60)
-            minute += policy.slot_minutes
-            instant = _instant(capacity_day.day, wall, tz)
+            minute += slot_minutes
+            instant = _instant(day, wall, tz)
             if instant is None:
                 continue  # a wall time skipped by a spring-forward change: no slot there
-            if instant + policy.reception_minutes * MINUTE > opening.end:
+            if instant + reception_minutes * MINUTE > interval.end:
                 break
-            if instant >= opening.start:
+            if instant >= interval.start:
                 starts.append(instant)
-    return sorted(set(starts))
+    return tuple(sorted(set(starts)))
+
+
+@lru_cache(maxsize=8192)
+def _evening_starts(
+    starts: tuple[datetime, ...], evening_drop_off: time, tz: ZoneInfo
+) -> tuple[datetime, ...]:
+    """R4.5: the drop-off times from the evening drop-off on."""
+    return tuple(t for t in starts if t.astimezone(tz).time() >= evening_drop_off)
+
+
+@lru_cache(maxsize=8192)
+def _start_bits(starts: tuple[datetime, ...], origin: datetime) -> MinuteSet:
+    bits = 0
+    for start in starts:
+        bits |= 1 << ((start - origin) // MINUTE)
+    return bits
+
+
+@lru_cache(maxsize=8192)
+def _shift_bits(shifts: tuple[Interval, ...], origin: datetime) -> MinuteSet:
+    bits = 0
+    for shift in shifts:
+        bits |= minute_bits(shift.start, shift.end, origin)
+    return bits
 
 
 def _best_advisor(
-    capacity_day: CapacityDay,
+    plan: DayPlan,
     reception: Interval,
     request: SlotRequest,
     policy: Policy,
     tz: ZoneInfo,
     *,
     kept_free: bool,
-) -> tuple[AdvisorDay | None, bool]:
-    """The advisor to receive the customer then: the preferred one, else the least booked."""
-    ordered = sorted(
-        capacity_day.advisors,
-        key=lambda a: (a.advisor_id != request.advisor_id, a.booked_customers, a.advisor_id),
-    )
-    fallback: AdvisorDay | None = None
-    for advisor in ordered:
-        if not any(shift.contains(reception) for shift in advisor.shifts):
-            continue
-        if any(reception.overlaps(booked) for booked in advisor.booked):
-            continue
-        in_kept_free = any(reception.overlaps(q) for q in kept_free_quarters(advisor, policy, tz))
-        has_places = request.beyond_maximum or (
-            advisor.booked_customers < advisor.max_customers  # R4.2
-            and not (request.online and advisor.booked_online >= advisor.max_online)
+) -> tuple[AdvisorDay | None, bool, Refusal]:
+    """The advisor to receive the customer then: the preferred one, else the least booked; and
+    whether on kept-free time. With nobody, why: the first refusal of an advisor who works then."""
+    ordered = plan.orderings.get(request.advisor_id)
+    if ordered is None:
+        ordered = plan.orderings[request.advisor_id] = tuple(
+            sorted(
+                plan.capacity_day.advisors,
+                key=lambda a: (a.advisor_id != request.advisor_id, a.booked_customers, a.advisor_id),
+            )
         )
-        if has_places and not in_kept_free:
-            return advisor, False
-        if kept_free and in_kept_free and fallback is None:
+    reception_bits = minute_bits(reception.start, reception.end, plan.origin)
+    fallback: AdvisorDay | None = None
+    refused = Refusal.ADVISOR_NOT_RECEIVING
+    for advisor in ordered:
+        why_not, on_kept_free = _advisor_refusal(
+            advisor, reception, reception_bits, request, policy, tz, plan.origin, kept_free=kept_free
+        )
+        if why_not is None and not on_kept_free:
+            return advisor, False, refused
+        if why_not is None and fallback is None:
             # R4.6 / R2.3: the kept-free quarter is the reserve for urgent work and comebacks,
             # on top of the day's maximum; taken only when nobody has ordinary time then.
             fallback = advisor
-    return fallback, fallback is not None
+        elif why_not is not None and refused is Refusal.ADVISOR_NOT_RECEIVING:
+            refused = why_not
+    return fallback, fallback is not None, refused
 
 
-@lru_cache(maxsize=4096)
+def _advisor_refusal(
+    advisor: AdvisorDay,
+    reception: Interval,
+    reception_bits: MinuteSet,
+    request: SlotRequest,
+    policy: Policy,
+    tz: ZoneInfo,
+    origin: datetime,
+    *,
+    kept_free: bool,
+) -> tuple[Refusal | None, bool]:
+    """Why the advisor cannot receive the customer then (None when they can), and whether the
+    reception falls in their kept-free quarter (R4.3), which only `kept_free` requests may use.
+    `reception_bits` are the reception's minutes of the day starting at `origin`."""
+    if not any(shift.contains(reception) for shift in advisor.shifts):
+        return Refusal.ADVISOR_NOT_RECEIVING, False
+    if advisor.booked & reception_bits:
+        return Refusal.TAKEN, False
+    kept = _kept_bits(advisor.shifts, advisor.rotation, policy.kept_free_minutes_per_hour, tz, origin)
+    if kept & reception_bits:
+        return (None if kept_free else Refusal.KEPT_FREE), True
+    if request.beyond_maximum:
+        return None, False
+    if advisor.booked_customers >= advisor.max_customers:  # R4.2
+        return Refusal.ADVISOR_FULL, False
+    if request.online and advisor.booked_online >= advisor.max_online:
+        return Refusal.ONLINE_FULL, False
+    return None, False
+
+
 def kept_free_quarters(advisor: AdvisorDay, policy: Policy, tz: ZoneInfo) -> tuple[Interval, ...]:
     """R4.3: in every hour of the advisor's shifts, a stretch kept for urgent work.
 
     Which quarter of the hour turns with the hour and the advisor's rotation, so the kept time
     is spread over the day and across the advisors instead of all at :45.
     """
-    length = policy.kept_free_minutes_per_hour
+    return _kept_quarters(advisor.shifts, advisor.rotation, policy.kept_free_minutes_per_hour, tz)
+
+
+# Kept by what decides them (the shifts, the rotation and the policy's length), which change
+# when a manager changes them, not with each booking.
+@lru_cache(maxsize=8192)
+def _kept_quarters(
+    shifts: tuple[Interval, ...], rotation: int, length: int, tz: ZoneInfo
+) -> tuple[Interval, ...]:
     if length <= 0:
         return ()
     quarters: list[Interval] = []
-    for shift in advisor.shifts:
+    for shift in shifts:
         # Whole hours in absolute time from the local hour the shift starts in: each is one
         # wall-clock hour, also on the days the clocks change.
         local = shift.start.astimezone(tz)
@@ -292,9 +667,25 @@ def kept_free_quarters(advisor: AdvisorDay, policy: Policy, tz: ZoneInfo) -> tup
             choices = [piece for piece in pieces if shift.contains(piece)]
             if choices:
                 hour = hour_start.astimezone(tz).hour
-                quarters.append(choices[(advisor.rotation + hour) % len(choices)])
+                quarters.append(choices[(rotation + hour) % len(choices)])
             hour_start += timedelta(hours=1)
     return tuple(quarters)
+
+
+def _kept_bits(
+    shifts: tuple[Interval, ...], rotation: int, length: int, tz: ZoneInfo, origin: datetime
+) -> MinuteSet:
+    return _kept_bits_of(shifts, rotation, length, tz, origin) if length > 0 else 0
+
+
+@lru_cache(maxsize=8192)
+def _kept_bits_of(
+    shifts: tuple[Interval, ...], rotation: int, length: int, tz: ZoneInfo, origin: datetime
+) -> MinuteSet:
+    bits = 0
+    for quarter in _kept_quarters(shifts, rotation, length, tz):
+        bits |= minute_bits(quarter.start, quarter.end, origin)
+    return bits
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -339,9 +730,11 @@ def _merge(pieces: list[tuple[date, str, int]]) -> tuple[tuple[date, str, int], 
     return tuple((day, skill, minutes) for (day, skill), minutes in merged.items())
 
 
-def _technicians_can_take(days: Sequence[CapacityDay], labour: Sequence[tuple[date, str, int]]) -> bool:
-    """R4.8: booked labour plus this job stays within the technicians' hours, by skill and in all."""
-    by_day = {d.day: d for d in days}
+def _technicians_refusal(
+    by_day: dict[date, CapacityDay], labour: Sequence[tuple[date, str, int]]
+) -> Refusal | None:
+    """R4.8: None when booked labour plus this job stays within the technicians' hours, by skill
+    and in all; else why not (a skill nobody has that day, or hours full)."""
     demand: dict[date, dict[str, int]] = {}
     for day, skill, minutes in labour:
         demand.setdefault(day, {})
@@ -349,14 +742,13 @@ def _technicians_can_take(days: Sequence[CapacityDay], labour: Sequence[tuple[da
     for day, skills in demand.items():
         capacity_day = by_day[day]
         for skill, minutes in skills.items():
-            if capacity_day.booked_labour.get(skill, 0) + minutes > capacity_day.technician_minutes.get(
-                skill, 0
-            ):
-                return False
+            available = capacity_day.technician_minutes.get(skill, 0)
+            if capacity_day.booked_labour.get(skill, 0) + minutes > available:
+                return Refusal.NO_SKILL if available <= 0 else Refusal.TECHNICIANS_FULL
         booked_total = sum(capacity_day.booked_labour.values())
         if booked_total + sum(skills.values()) > capacity_day.technician_total_minutes:
-            return False
-    return True
+            return Refusal.TECHNICIANS_FULL
+    return None
 
 
 def _proposal(
@@ -371,11 +763,11 @@ def _proposal(
     full_day: bool,
     used_kept_free: bool,
     same_day: bool,
+    busy_day: bool,
 ) -> Proposal:
     reasons: list[Reason] = []
     local_time = reception.start.astimezone(tz).time()
     in_peak_hours = any(start <= local_time < end for start, end in policy.peak_hours)
-    busy_day = high_load(capacity_day, policy)
     if in_peak_hours:
         reasons.append(Reason.PEAK_HOURS)
     if busy_day:

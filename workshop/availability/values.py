@@ -10,6 +10,9 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 MINUTE = timedelta(minutes=1)
+# A set of minutes of one local day, as the bits of an int: bit n is the minute that starts n
+# minutes after the day does (workshop.availability.minutes).
+MinuteSet = int
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -50,7 +53,7 @@ class AdvisorDay:
     advisor_id: int
     name: str
     shifts: tuple[Interval, ...]  # when the advisor receives customers (absences already removed)
-    booked: tuple[Interval, ...] = ()  # receptions already booked with the advisor
+    booked: MinuteSet = 0  # the minutes taken by receptions booked or held with the advisor
     booked_customers: int = 0
     max_customers: int = 8
     booked_online: int = 0
@@ -139,6 +142,32 @@ class Reason(StrEnum):
     ALTERNATIVE = "alternative"
 
 
+class Refusal(StrEnum):
+    """Why a chosen time cannot be booked, or why an offer has no proposal at all; the UI turns
+    each into a sentence in the user's language."""
+
+    # A chosen time, checked by confirm:
+    PASSED = "passed"
+    CLOSED_DAY = "closed_day"
+    NOT_A_SLOT = "not_a_slot"  # not a drop-off time of the grid inside the opening hours
+    SAME_DAY = "same_day"  # R4.4: no work on the day of the booking by default
+    EVENING_DROP_OFF_ONLY = "evening_drop_off_only"  # R4.5
+    OUTSIDE_WINDOW = "outside_window"  # not when the customer can come
+    WORK_PAST_LAST_DAY = "work_past_last_day"  # R3.1: the work would not end within the days known
+    NO_SKILL = "no_skill"  # R4.8: no technician has a skill the work needs
+    TECHNICIANS_FULL = "technicians_full"  # R4.8
+    ADVISOR_NOT_RECEIVING = "advisor_not_receiving"  # not on the advisor's shifts, or absent
+    TAKEN = "taken"  # the advisor receives another customer then
+    KEPT_FREE = "kept_free"  # R4.3
+    ADVISOR_FULL = "advisor_full"  # R4.2
+    ONLINE_FULL = "online_full"  # R9.5: the places kept for online booking are taken
+    BEYOND_HORIZON = "beyond_horizon"  # checked by the booking service, which knows the horizon
+    # An offer with no proposal at all, by what ran out:
+    CLOSED_THROUGHOUT = "closed_throughout"
+    NO_ADVISOR = "no_advisor"
+    FULLY_BOOKED = "fully_booked"
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Proposal:
     advisor_id: int
@@ -159,9 +188,11 @@ class Proposal:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class DoubleOffer:
-    """R4.4: a quiet and a busy proposal, the earlier one first, then the alternatives."""
+    """R4.4: a quiet and a busy proposal, the earlier one first, then the alternatives; with
+    none, the shortfall says why."""
 
     proposals: tuple[Proposal, ...]
+    shortfall: Refusal | None = None
 
     @property
     def quiet(self) -> Proposal | None:
@@ -173,4 +204,8 @@ class DoubleOffer:
 
 
 class NoCapacity(Exception):
-    """Nothing in the snapshot fits the request."""
+    """Nothing in the snapshot fits the request, or not the time chosen; `refusal` says why."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.value)
+        self.refusal = refusal
