@@ -6,7 +6,8 @@ from typing import Any
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from phonenumber_field.phonenumber import PhoneNumber
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -15,8 +16,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.constraints import constraints_validated
-from customers import importing, selectors, services
-from customers.models import Campaign, Customer, MileageReading, Programme, Vehicle
+from config.errors import error_body
+from config.openapi import ErrorSerializer
+from customers import importing, privacy, selectors, services
+from customers.models import Campaign, Customer, CustomerErasure, MileageReading, Programme, Vehicle
 from customers.validation import clean_phone, clean_plate, clean_vin
 from dealerships.access import Capability
 from dealerships.scoping import DealershipApiMixin
@@ -46,8 +49,16 @@ class CustomerApiBase(DealershipApiMixin, APIView):
         return dealership_local_today(dealership=self.dealership, now=timezone.now())
 
 
+# Room for a number as people type it: a country code, spaces, brackets and an extension.
+PHONE_INPUT_MAX_LENGTH = 32
+
+
 class PhoneField(serializers.CharField):
     """A phone number read in the dealership's region, written out in E.164."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", PHONE_INPUT_MAX_LENGTH)
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data: str) -> PhoneNumber | str:
         return clean_phone(super().to_internal_value(data), dealership=self.context["dealership"])
@@ -145,34 +156,36 @@ class CampaignSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class SearchVehicleSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    plate = serializers.CharField()
-    vin = serializers.CharField()
-    make = serializers.CharField()
-    model = serializers.CharField()
+class SearchVehicleSerializer(serializers.ModelSerializer):
     matched = serializers.BooleanField()
+
+    class Meta:
+        model = Vehicle
+        fields = ["id", "plate", "vin", "make", "model", "matched"]
 
 
 class SearchHitSerializer(serializers.Serializer):
     customer = CustomerSerializer()
-    matched_on = serializers.CharField()
+    matched_on = serializers.ChoiceField(choices=list(selectors.RANK), help_text="what the query matched")
     rank = serializers.IntegerField()
     vehicles = SearchVehicleSerializer(many=True)
 
 
 class SearchQuerySerializer(serializers.Serializer):
     # CharField refuses NUL characters, which no database column can hold.
-    q = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    q = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="surname prefix, plate, VIN, VIN tail or phone",
+    )
 
 
 class CustomerSearchApi(CustomerApiBase):
     """R2.5: find customer files by surname, plate, VIN (or its last 6-8 characters) or phone."""
 
-    @extend_schema(
-        parameters=[OpenApiParameter("q", str, description="surname prefix, plate, VIN, VIN tail or phone")],
-        responses=SearchHitSerializer(many=True),
-    )
+    @extend_schema(parameters=[SearchQuerySerializer], responses=SearchHitSerializer(many=True))
     def get(self, request: Request, dealership_slug: str) -> Response:
         search = SearchQuerySerializer(data=request.query_params)
         search.is_valid(raise_exception=True)
@@ -352,9 +365,25 @@ class ImportReportSerializer(serializers.Serializer):
     errors = RowErrorSerializer(many=True)  # type: ignore[assignment]
 
 
+class CampaignVinsReportSerializer(ImportReportSerializer):
+    vins_added = serializers.IntegerField()
+
+
+def _refusal(report: type[serializers.Serializer], *, name: str) -> OpenApiResponse:
+    """The 400 of an upload: the report when rows are wrong, the error shape when the file or
+    the form cannot be read."""
+    return OpenApiResponse(
+        PolymorphicProxySerializer(
+            component_name=name, serializers=[report, ErrorSerializer], resource_type_field_name=None
+        ),
+        description="Some rows are wrong: the report, by line, and nothing was imported. "
+        "Or the file or the form cannot be read: the error shape.",
+    )
+
+
 def _file_error_response(error: importing.CsvFileError) -> Response:
     return Response(
-        {"detail": " ".join(error.messages), "code": "invalid_file", "errors": {"file": error.messages}},
+        error_body(detail=" ".join(error.messages), code="invalid_file", errors={"file": error.messages}),
         status=status.HTTP_400_BAD_REQUEST,
     )
 
@@ -363,7 +392,13 @@ class CampaignVinsApi(CustomerApiBase):
     write_capability = Capability.MANAGE_CAMPAIGNS
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
-    @extend_schema(request=CsvUploadSerializer, responses={200: ImportReportSerializer})
+    @extend_schema(
+        request=CsvUploadSerializer,
+        responses={
+            200: CampaignVinsReportSerializer,
+            400: _refusal(CampaignVinsReportSerializer, name="CampaignVinsRefusal"),
+        },
+    )
     def post(self, request: Request, dealership_slug: str, campaign_id: int) -> Response:
         campaign = selectors.campaign_get(dealership=self.dealership, campaign_id=campaign_id)
         if campaign is None:
@@ -376,7 +411,7 @@ class CampaignVinsApi(CustomerApiBase):
             )
         except importing.CsvFileError as error:
             return _file_error_response(error)
-        body = {
+        report = {
             "rows": added + len(errors),
             "imported": not errors,
             "customers_created": 0,
@@ -384,7 +419,10 @@ class CampaignVinsApi(CustomerApiBase):
             "errors": errors,
             "vins_added": added,
         }
-        return Response(body, status=status.HTTP_400_BAD_REQUEST if errors else status.HTTP_200_OK)
+        return Response(
+            CampaignVinsReportSerializer(report).data,
+            status=status.HTTP_400_BAD_REQUEST if errors else status.HTTP_200_OK,
+        )
 
 
 class CustomerImportApi(CustomerApiBase):
@@ -395,7 +433,11 @@ class CustomerImportApi(CustomerApiBase):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
-        request=CsvUploadSerializer, responses={200: ImportReportSerializer, 400: ImportReportSerializer}
+        request=CsvUploadSerializer,
+        responses={
+            200: ImportReportSerializer,
+            400: _refusal(ImportReportSerializer, name="CustomerImportRefusal"),
+        },
     )
     def post(self, request: Request, dealership_slug: str) -> Response:
         upload = CsvUploadSerializer(data=request.data)
@@ -412,3 +454,58 @@ class CustomerImportApi(CustomerApiBase):
             ImportReportSerializer(report).data,
             status=status.HTTP_200_OK if report.imported else status.HTTP_400_BAD_REQUEST,
         )
+
+
+class CustomerExportApi(CustomerApiBase):
+    """Everything held about the customer (the file, its vehicles, appointments...), by section."""
+
+    read_capability = Capability.MANAGE_DEALERSHIP
+    write_capability = Capability.MANAGE_DEALERSHIP
+
+    @extend_schema(
+        responses=OpenApiResponse(
+            OpenApiTypes.OBJECT,
+            description="customer_id, dealership, exported_at, then one list of records per section "
+            "(customer, vehicles, ownerships, mileage_readings, programmes, campaign_declines, "
+            "appointments, erasure...).",
+        )
+    )
+    def get(self, request: Request, dealership_slug: str, customer_id: int) -> Response:
+        export = privacy.customer_export(dealership=self.dealership, customer=self.customer(customer_id))
+        return Response(export.as_json())
+
+
+class CustomerEraseSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=services.ERASE_REASON_MAX_LENGTH, help_text="why, e.g. the request"
+    )
+
+
+class CustomerErasureSerializer(serializers.ModelSerializer):
+    customer_id = serializers.IntegerField(read_only=True)
+    erased_by = serializers.CharField(source="erased_by.username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = CustomerErasure
+        fields = ["customer_id", "erased_at", "erased_by", "reason"]
+        read_only_fields = fields
+
+
+class CustomerEraseApi(CustomerApiBase):
+    """Erase the customer's personal data on request; the appointments and counts stay."""
+
+    read_capability = Capability.MANAGE_DEALERSHIP
+    write_capability = Capability.MANAGE_DEALERSHIP
+
+    @extend_schema(request=CustomerEraseSerializer, responses={201: CustomerErasureSerializer})
+    def post(self, request: Request, dealership_slug: str, customer_id: int) -> Response:
+        customer = self.customer(customer_id)
+        serializer = CustomerEraseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        erasure = services.customer_erase(
+            dealership=self.dealership,
+            customer=customer,
+            by=self.access.user,
+            reason=serializer.validated_data["reason"],
+        )
+        return Response(CustomerErasureSerializer(erasure).data, status=status.HTTP_201_CREATED)

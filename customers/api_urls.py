@@ -10,6 +10,12 @@ urlpatterns = [
     path(P + "customers/import/", api.CustomerImportApi.as_view(), name="api_customer_import"),
     path(P + "customers/<int:customer_id>/", api.CustomerDetailApi.as_view(), name="api_customer_detail"),
     path(
+        P + "customers/<int:customer_id>/export/",
+        api.CustomerExportApi.as_view(),
+        name="api_customer_export",
+    ),
+    path(P + "customers/<int:customer_id>/erase/", api.CustomerEraseApi.as_view(), name="api_customer_erase"),
+    path(
         P + "customers/<int:customer_id>/vehicles/",
         api.CustomerVehicleListApi.as_view(),
         name="api_customer_vehicles",

@@ -15,6 +15,16 @@ urlpatterns = [
         name="customer_edit",
     ),
     path(
+        "d/<slug:dealership_slug>/customers/<int:customer_id>/privacy/",
+        views.customer_privacy,
+        name="customer_privacy",
+    ),
+    path(
+        "d/<slug:dealership_slug>/customers/<int:customer_id>/privacy/export.json",
+        views.customer_export_json,
+        name="customer_export_json",
+    ),
+    path(
         "d/<slug:dealership_slug>/customers/<int:customer_id>/vehicles/new/",
         views.vehicle_create,
         name="vehicle_create",
