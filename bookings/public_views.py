@@ -2,14 +2,14 @@
 services, pick one of the proposed times (held for a few minutes), confirm; then a signed link
 to see, move or cancel. Every rule is checked again on the server at each step."""
 
-from datetime import date
+from datetime import datetime, time
 from typing import cast
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,13 +18,16 @@ from django_ratelimit.core import is_ratelimited
 from bookings import lifecycle, offers, requests, selectors, self_service, services
 from bookings.forms import (
     COURTESY_CAR,
+    MOBILITY_OPTIONS,
+    NO_MOBILITY,
     CodeForm,
     IdentifyForm,
+    MoveDayForm,
     ProposalChoiceForm,
     ServicesForm,
     requested_work_for,
 )
-from bookings.models import Channel, FunnelEvent, SlotHold
+from bookings.models import AppointmentStatus, Channel, FunnelEvent, SlotHold
 from config.client_address import client_address
 from config.errors import IllegalTransition, SlotTaken
 from customers.models import Customer, Vehicle
@@ -32,12 +35,17 @@ from dealerships import selectors as dealership_selectors
 from dealerships.forms import weekly_hours_text
 from dealerships.models import Dealership
 from dealerships.scoping import public_view
+from dealerships.templatetags.local_formats import long_day_time
 from workshop import selectors as workshop_selectors
+from workshop.availability import DoubleOffer, Proposal
 from workshop.capacity_settings import capacity_settings
 from workshop.models import JobKind
 
 SESSION = "self_booking"
 CODE_REQUESTS_RATE = "5/15m"  # one-time codes a client may ask for: a typo or two, not a scan
+# Codes asked for one plate, or one phone/e-mail, from any address: a flood of messages aimed at
+# one customer from many addresses stops too.
+CODES_PER_CUSTOMER_RATE = "10/h"
 ONLINE_KINDS = (JobKind.MAINTENANCE, JobKind.TYRES, JobKind.DIAGNOSIS, JobKind.REPAIR)
 
 
@@ -78,6 +86,21 @@ def _too_many_code_requests(request: HttpRequest, dealership: Dealership) -> boo
     )
 
 
+def _too_many_codes_for(request: HttpRequest, dealership: Dealership, *, plate: str, contact: str) -> bool:
+    """Counts this request against the plate and the contact it names (CODES_PER_CUSTOMER_RATE
+    each). Known and unknown ones count alike, so the limit reveals no customer."""
+    limited = False
+    for name, value in (("plate", plate.upper()), ("contact", contact.casefold())):
+        limited |= is_ratelimited(
+            request,
+            group=f"self-booking-codes-{name}:{dealership.id}",
+            key=lambda _group, _request, value=value: value,
+            rate=CODES_PER_CUSTOMER_RATE,
+            increment=True,
+        )
+    return limited
+
+
 @public_view
 def booking_landing(request: HttpRequest, dealership: Dealership) -> HttpResponse:
     """The dealership's page for customers: its hours, and the first step of booking online."""
@@ -85,16 +108,18 @@ def booking_landing(request: HttpRequest, dealership: Dealership) -> HttpRespons
     return render(
         request,
         "bookings/self_landing.html",
-        {"dealership": dealership, "weekly_hours": hours, "form": IdentifyForm()},
+        {"dealership": dealership, "weekly_hours": hours, "form": IdentifyForm(dealership=dealership)},
     )
 
 
 @public_view
 @require_POST
 def self_booking_start(request: HttpRequest, dealership: Dealership) -> HttpResponse:
-    """Plate + phone or e-mail: a code is sent if they match a customer file (rate-limited)."""
+    """Plate + phone or e-mail: a code is sent if they match a customer file (rate-limited).
+    A plate or contact that cannot be one is a field error; well formed, the answer is the same
+    whether or not a customer matches."""
     now = timezone.now()
-    form = IdentifyForm(request.POST)
+    form = IdentifyForm(request.POST, dealership=dealership)
     if _too_many_code_requests(request, dealership):
         return render(
             request,
@@ -109,6 +134,16 @@ def self_booking_start(request: HttpRequest, dealership: Dealership) -> HttpResp
     if not form.is_valid():
         return render(
             request, "bookings/self_start.html", {"dealership": dealership, "form": form}, status=400
+        )
+    if _too_many_codes_for(
+        request, dealership, plate=form.cleaned_data["plate"], contact=form.cleaned_data["contact"]
+    ):
+        error = _("Too many codes were asked for this vehicle or contact. Try again in an hour.")
+        return render(
+            request,
+            "bookings/self_start.html",
+            {"dealership": dealership, "form": form, "error": error},
+            status=429,
         )
     session = _session_key(request)
     self_service.funnel_record(dealership=dealership, session=session, step=FunnelEvent.Step.STARTED, now=now)
@@ -181,37 +216,38 @@ def self_booking_times(request: HttpRequest, dealership: Dealership) -> HttpResp
         settings=settings,
         today=now.astimezone(dealership.tz).date(),
     )
-    offer, error, work, taken_time = None, None, None, None
+    offer, error, work, taken_time, status = None, None, None, None, 200
+    choice = ProposalChoiceForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         work = requested_work_for(form, dealership=dealership, wanted=form.work_wanted(vehicle=vehicle))
+    if request.method == "POST":
+        status = 400  # unless the chosen time is held, or refused (409)
     if work is not None:
         self_service.funnel_record(
             dealership=dealership, session=session, step=FunnelEvent.Step.SERVICES, now=now
         )
-        if request.method == "POST":
-            choice = ProposalChoiceForm(request.POST)
-            if choice.is_valid():
-                advisor_id, drop_off = choice.cleaned_data["proposal"]
-                try:
-                    services.slot_hold(
-                        dealership=dealership,
-                        holder=session,
-                        request=work.slot_request,
-                        advisor_id=advisor_id,
-                        drop_off=drop_off,
-                        now=now,
-                    )
-                except SlotTaken:
-                    error = _("Someone booked that time a moment ago. Please choose another.")
-                    taken_time = drop_off  # offer the nearest times after it
-                else:
-                    state = _state(request, dealership)
-                    state.update(jobs=form.cleaned_data["jobs"], mobility=form.cleaned_data["mobility"])
-                    request.session[SESSION] = state
-                    self_service.funnel_record(
-                        dealership=dealership, session=session, step=FunnelEvent.Step.TIME, now=now
-                    )
-                    return redirect("self_booking_confirm", dealership_slug=dealership.slug)
+        if request.method == "POST" and choice.is_valid():
+            advisor_id, drop_off = choice.cleaned_data["proposal"]
+            try:
+                services.slot_hold(
+                    dealership=dealership,
+                    holder=session,
+                    request=work.slot_request,
+                    advisor_id=advisor_id,
+                    drop_off=drop_off,
+                    now=now,
+                )
+            except SlotTaken as refused:
+                error = _("%(why)s Please choose another time.") % {"why": refused.message}
+                taken_time, status = drop_off, 409  # offer the nearest times after it
+            else:
+                state = _state(request, dealership)
+                state.update(jobs=form.cleaned_data["jobs"], mobility=form.cleaned_data["mobility"])
+                request.session[SESSION] = state
+                self_service.funnel_record(
+                    dealership=dealership, session=session, step=FunnelEvent.Step.TIME, now=now
+                )
+                return redirect("self_booking_confirm", dealership_slug=dealership.slug)
         offer = offers.availability_offer(
             dealership=dealership,
             request=work.slot_request,
@@ -227,10 +263,12 @@ def self_booking_times(request: HttpRequest, dealership: Dealership) -> HttpResp
             "customer": customer,
             "vehicle": vehicle,
             "form": form,
+            "choice": choice,
             "offer": offer,
+            "proposals": _in_time_order(offer),
             "error": error,
         },
-        status=409 if error else 200,
+        status=status,
     )
 
 
@@ -243,6 +281,7 @@ def self_booking_confirm(request: HttpRequest, dealership: Dealership) -> HttpRe
     hold = (
         SlotHold.objects.for_dealership(dealership)
         .filter(holder=session, expires_at__gt=timezone.now())
+        .select_related("advisor")
         .first()
     )
     if identified is None or hold is None or "jobs" not in state:
@@ -284,16 +323,14 @@ def self_booking_confirm(request: HttpRequest, dealership: Dealership) -> HttpRe
                 )
         except (SlotTaken, ValidationError):  # taken meanwhile, or the jobs changed: choose again
             return redirect("self_booking_times", dealership_slug=dealership.slug)
+        # The confirmation with its invitation is in the outbox, written with the booking.
         token = self_service.manage_token(appointment)
-        manage_url = request.build_absolute_uri(
-            reverse("self_booking_manage", kwargs={"dealership_slug": dealership.slug, "token": token})
-        )
-        self_service.confirmation_email_send(appointment=appointment, manage_url=manage_url)
         self_service.funnel_record(
             dealership=dealership, session=session, step=FunnelEvent.Step.BOOKED, now=now
         )
         request.session.pop(SESSION, None)
         return redirect("self_booking_manage", dealership_slug=dealership.slug, token=token)
+    jobs, _unknown = requests.catalogue_jobs(settings=capacity_settings(dealership), codes=state["jobs"])
     return render(
         request,
         "bookings/self_confirm.html",
@@ -302,7 +339,9 @@ def self_booking_confirm(request: HttpRequest, dealership: Dealership) -> HttpRe
             "customer": customer,
             "vehicle": vehicle,
             "hold": hold,
-            "jobs": state["jobs"],
+            "jobs": jobs,
+            "mobility": dict(MOBILITY_OPTIONS).get(state.get("mobility", NO_MOBILITY)),
+            "needs_mobility": state.get("mobility", NO_MOBILITY) != NO_MOBILITY,
         },
     )
 
@@ -310,17 +349,19 @@ def self_booking_confirm(request: HttpRequest, dealership: Dealership) -> HttpRe
 @public_view
 @require_http_methods(["GET", "POST"])
 def self_booking_manage(request: HttpRequest, dealership: Dealership, token: str) -> HttpResponse:
-    """The signed link: see the appointment, move it to another proposed time, or cancel it."""
+    """The signed link: see the appointment; move it (from a day the customer picks) and see
+    where it went; cancel it after saying so on a page of its own."""
     appointment_id = self_service.manage_token_read(dealership=dealership, token=token)
     appointment = (
-        selectors.appointment_get(dealership=dealership, appointment_id=appointment_id)
+        selectors.appointment_get(dealership=dealership, appointment_id=appointment_id, with_history=False)
         if appointment_id
         else None
     )
     if appointment is None:
         raise Http404
-    now, error, offer = timezone.now(), None, None
+    now, error, offer, status, done = timezone.now(), None, None, 200, ""
     if request.method == "POST":
+        choice = ProposalChoiceForm(request.POST)
         try:
             if request.POST.get("action") == "cancel":
                 services.appointment_cancel(
@@ -330,12 +371,12 @@ def self_booking_manage(request: HttpRequest, dealership: Dealership, token: str
                     by=None,
                     now=now,
                 )
+                done = _("Your appointment is cancelled.")
+            elif not choice.is_valid():
+                error, status = " ".join(map(str, choice.errors.get("proposal", []))), 400
             else:
-                choice = ProposalChoiceForm(request.POST)
-                if not choice.is_valid():
-                    raise ValidationError(_("Choose one of the times offered."))
                 advisor_id, drop_off = choice.cleaned_data["proposal"]
-                services.appointment_reschedule(
+                moved = services.appointment_reschedule(
                     dealership=dealership,
                     appointment=appointment,
                     advisor_id=advisor_id,
@@ -343,35 +384,40 @@ def self_booking_manage(request: HttpRequest, dealership: Dealership, token: str
                     by=None,
                     now=now,
                 )
-        except (SlotTaken, IllegalTransition, ValidationError) as problem:
-            error = getattr(problem, "message", None) or " ".join(
-                getattr(problem, "messages", [str(problem)])
-            )
-        else:
+                done = _("Your appointment is moved to %(when)s.") % {
+                    "when": long_day_time(timezone.localtime(moved.drop_off_at))
+                }
+        except (SlotTaken, IllegalTransition) as refused:
+            error, status = str(refused.message), 409
+        except ValidationError as problem:
+            error, status = " ".join(problem.messages), 400
+        if error is None:
+            messages.success(request, done)
             return redirect("self_booking_manage", dealership_slug=dealership.slug, token=token)
-        appointment = selectors.appointment_get(dealership=dealership, appointment_id=appointment.id)
+        appointment = selectors.appointment_get(
+            dealership=dealership, appointment_id=appointment.id, with_history=False
+        )
         if appointment is None:  # deleted meanwhile
             raise Http404
     can_move = lifecycle.can_reschedule(appointment.status)
-    if can_move and "move" in request.GET:
+    can_cancel = lifecycle.can_transition(appointment.status, AppointmentStatus.CANCELLED)
+    moving, day_form = can_move and "move" in request.GET, None
+    if moving:
         settings = capacity_settings(dealership)
-        today = now.astimezone(dealership.tz).date()
-        wished = _date_or_none(request.GET.get("wished_date"))
-        if requests.wished_day_error(settings=settings, today=today, wished_day=wished):
-            wished = None
-        work = requests.requested_work_build(
-            dealership=dealership,
-            wanted=requests.WorkWanted(
-                extra=requests.ExtraLabour(minutes=appointment.labour_minutes),
-                online=True,
-                alternatives=4,
-                wished_day=wished,
-            ),
-            today=today,
+        day_form = MoveDayForm(
+            request.GET if "wished_date" in request.GET else None,
             settings=settings,
+            today=now.astimezone(dealership.tz).date(),
         )
+        wished = day_form.cleaned_data["wished_date"] if day_form.is_bound and day_form.is_valid() else None
+        # The appointment's own jobs, as the move's check reads them: only times it accepts;
+        # from the start of the day the customer picked, if they picked one.
         offer = offers.availability_offer(
-            dealership=dealership, request=work.slot_request, now=now, settings=work.settings
+            dealership=dealership,
+            request=requests.appointment_slot_request(appointment, wished_day=wished, alternatives=4),
+            now=now,
+            from_time=datetime.combine(wished, time(), tzinfo=dealership.tz) if wished else None,
+            settings=settings,
         )
     return render(
         request,
@@ -380,15 +426,19 @@ def self_booking_manage(request: HttpRequest, dealership: Dealership, token: str
             "dealership": dealership,
             "appointment": appointment,
             "can_move": can_move,
+            "moving": moving,
+            "day_form": day_form,
             "offer": offer,
+            "proposals": _in_time_order(offer),
+            "cancelling": can_cancel and "cancel" in request.GET and not moving,
+            "can_cancel": can_cancel,
             "error": error,
         },
-        status=409 if error else 200,
+        status=status,
     )
 
 
-def _date_or_none(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text or "")
-    except ValueError:
-        return None
+def _in_time_order(offer: DoubleOffer | None) -> list[Proposal]:
+    """The offer's proposals as a customer reads a list of times: earliest first, day by day
+    (the engine's order puts the other period's time second, R4.4)."""
+    return sorted(offer.proposals, key=lambda proposal: proposal.drop_off) if offer else []

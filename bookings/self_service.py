@@ -1,5 +1,6 @@
 """Customers booking themselves (R9.5): a one-time code instead of a password, a signed link to
-manage the appointment, the confirmation e-mail with a calendar invitation, the funnel."""
+manage the appointment, the funnel. The code and the confirmation go out through the outbox
+(notifications), which the signals of bookings.signals feed."""
 
 import hashlib
 import hmac
@@ -7,18 +8,16 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-import icalendar
 import phonenumbers
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import translation
 from django.utils.translation import gettext as _
 from phonenumber_field.phonenumber import PhoneNumber
 
+from bookings import signals
 from bookings.models import AccessCode, Appointment, FunnelEvent, SlotHold
 from customers.identifiers import normalize_plate
 from customers.models import Vehicle
@@ -65,23 +64,17 @@ def access_code_send(*, dealership: Dealership, plate: str, contact: str, now: d
         code_hash=f"{seed}${_code_hash(seed, code)}",
         expires_at=now + timedelta(minutes=CODE_MINUTES),
     )
-    customer = vehicle.customer
-    with translation.override(customer.language or dealership.language):
-        text = _(
-            "Your code to book a service at %(dealership)s: %(code)s. It is valid for %(minutes)s minutes."
-        ) % {
-            "dealership": dealership.name,
-            "code": code,
-            "minutes": CODE_MINUTES,
-        }
-        subject = _("Your booking code")
-    # Sent at once, not on commit: the customer is waiting for it, and a code whose row was
-    # rolled back simply never verifies.
-    if "@" in contact:
-        EmailMessage(subject, text, settings.DEFAULT_FROM_EMAIL, [customer.email]).send()
-    else:
-        # No SMS channel is configured in this layer: the code goes to the log (the console).
-        logger.info("SMS to %s: %s", customer.mobile_phone, text)
+    # The outbox sends it at once, after the commit: a code whose row was rolled back never
+    # goes out. It is the one copy of the code in clear (the row keeps only its hash).
+    signals.access_code_issued.send(
+        sender=AccessCode,
+        access_code=access,
+        code=code,
+        channel="email" if "@" in contact else "sms",
+        to=vehicle.customer.email if "@" in contact else str(phone),
+        minutes=CODE_MINUTES,
+        now=now,
+    )
     return access
 
 
@@ -136,39 +129,6 @@ def manage_token_read(*, dealership: Dealership, token: str) -> int | None:
 def funnel_record(*, dealership: Dealership, session: str, step: str, now: datetime) -> None:
     """One step of the online booking funnel, once per session and step (for the KPIs)."""
     FunnelEvent.objects.get_or_create(dealership=dealership, session=session, step=step, defaults={"at": now})
-
-
-def confirmation_email_send(*, appointment: Appointment, manage_url: str) -> None:
-    """The confirmation e-mail with an .ics invitation, in the customer's language."""
-    customer, dealership = appointment.customer, appointment.dealership
-    if not customer.email:
-        return
-    with translation.override(customer.language or dealership.language):
-        subject = _("Your service appointment at %(dealership)s") % {"dealership": dealership.name}
-        local = appointment.drop_off_at.astimezone(dealership.tz)
-        body = _(
-            "We expect you on %(date)s at %(time)s for your %(vehicle)s.\n"
-            "To see, move or cancel the appointment: %(link)s"
-        ) % {
-            "date": local.strftime("%Y-%m-%d"),
-            "time": local.strftime("%H:%M"),
-            "vehicle": appointment.vehicle,
-            "link": manage_url,
-        }
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//Dealership service desk//EN")
-    calendar.add("version", "2.0")
-    event = icalendar.Event()
-    event.add("uid", f"appointment-{appointment.id}@{dealership.slug}")
-    event.add("summary", subject)
-    event.add("dtstart", appointment.drop_off_at)
-    event.add("dtend", appointment.reception_ends_at)
-    event.add("location", f"{dealership.name}, {dealership.street}, {dealership.city}")
-    event.add("description", body)
-    calendar.add_component(event)
-    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [customer.email])
-    message.attach("appointment.ics", calendar.to_ical(), "text/calendar")
-    message.send()
 
 
 def expired_rows_purge(*, now: datetime, batch: int = 5000) -> int:

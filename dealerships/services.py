@@ -9,6 +9,7 @@ from datetime import date, time
 import holidays
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from dealerships.models import Closure, Dealership, OpeningHours
@@ -88,8 +89,23 @@ def closure_delete(*, dealership: Dealership, closure: Closure) -> None:
     closure.delete()
 
 
-# The `holidays` package names its languages by locale; our language codes map onto them.
-HOLIDAY_LANGUAGES = {"en": "en_US", "es": "es", "it": "it", "ru": "ru", "fr": "fr", "zh-hans": "zh_CN"}
+# Our language codes whose locale is not the code itself: simplified Chinese is written in China.
+_HOLIDAY_LOCALES = {"zh-hans": "zh_CN", "zh-hant": "zh_TW"}
+
+
+def holiday_language(
+    *, language: str, country: str, supported: Sequence[str], default: str | None
+) -> str | None:
+    """The locale of a holiday calendar to name its holidays in `language`: the same locale,
+    else the same language as spoken in `country`, else in any country; when the calendar does
+    not speak it, the calendar's own language. Always one of the calendar's, since without one
+    the `holidays` package guesses from the server's locale settings."""
+    wanted = _HOLIDAY_LOCALES.get(language.lower(), translation.to_locale(language))
+    same_language = [code for code in supported if code.split("_")[0].lower() == wanted.split("_")[0].lower()]
+    for candidate in (wanted, f"{wanted.split('_')[0]}_{country.upper()}"):
+        if candidate in supported:
+            return candidate
+    return same_language[0] if same_language else default
 
 
 @transaction.atomic
@@ -106,11 +122,15 @@ def closures_prefill_public_holidays(*, dealership: Dealership, year: int) -> li
     except NotImplementedError as error:
         message = _("There is no public holiday calendar for %(country)s.") % {"country": dealership.country}
         raise ValidationError({"year": message}) from error
-    language = HOLIDAY_LANGUAGES.get(dealership.language)
-    if language in calendar.supported_languages:
-        calendar = holidays.country_holidays(
-            dealership.country, subdiv=dealership.subdivision or None, years=year, language=language
-        )
+    language = holiday_language(
+        language=dealership.language,
+        country=dealership.country,
+        supported=calendar.supported_languages,
+        default=calendar.default_language,
+    )
+    calendar = holidays.country_holidays(
+        dealership.country, subdiv=dealership.subdivision or None, years=year, language=language
+    )
     covered = [
         (c.start_date, c.end_date)
         for c in Closure.objects.for_dealership(dealership).filter(

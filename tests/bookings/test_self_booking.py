@@ -2,24 +2,28 @@
 the confirmation e-mail with its invitation, the manage link, the funnel, the rate limit."""
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+import icalendar
 import pytest
 import time_machine
 from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from bookings.models import Appointment, AppointmentStatus, FunnelEvent, SlotHold
 from bookings.offers import availability_offer
 from bookings.self_service import manage_token
+from notifications.services.dispatch import outbox_dispatch_across_dealerships
 from tests.factories.bookings import AppointmentFactory, requested_work
 from tests.factories.customers import CustomerFactory, VehicleFactory
 from tests.factories.workshop import AdvisorFactory, JobFactory, TechnicianFactory
 from tests.workshop.snapshots import at
-from workshop.models import Skill, WorkshopPolicy
+from workshop.models import Advisor, Skill, WorkshopPolicy
 
 MONDAY = date(2026, 11, 23)
+TUESDAY = MONDAY + timedelta(days=1)
 
 
 @pytest.fixture(autouse=True)
@@ -50,8 +54,14 @@ def _identify(client, plate="ab123cd", contact="mario@example.com"):
     return client.post(_url("self_booking_start"), {"plate": plate, "contact": contact}, follow=True)
 
 
+def _sent_mail() -> list:
+    """The e-mails sent once the outbox is delivered, as its workers would (notifications)."""
+    outbox_dispatch_across_dealerships(now=timezone.now(), limit=100)
+    return mail.outbox
+
+
 def _code_from_mail() -> str:
-    return re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+    return re.search(r"\b(\d{6})\b", _sent_mail()[-1].body).group(1)
 
 
 def _signed_in(client):
@@ -72,7 +82,7 @@ def test_r9_5_a_customer_books_online_from_plate_to_confirmation(client, shop):
     assert "Send me a code" in landing
     page = _identify(client)
     assert "we have sent a six-digit code" in page.content.decode()
-    assert mail.outbox[-1].to == ["mario@example.com"]
+    assert _sent_mail()[-1].to == ["mario@example.com"]
     assert client.post(_url("self_booking_verify"), {"code": _code_from_mail()}).status_code == 302
 
     _hold_first_time(client)
@@ -85,7 +95,7 @@ def test_r9_5_a_customer_books_online_from_plate_to_confirmation(client, shop):
     assert appointment.status == AppointmentStatus.BOOKED
     assert SlotHold.objects.count() == 0
     assert "Your appointment" in done.content.decode()
-    confirmation = mail.outbox[-1]
+    confirmation = _sent_mail()[-1]
     assert confirmation.subject == "Your service appointment at Autosalone Milano"
     assert "/book/milano/appointment/" in confirmation.body
     [(filename, ics, mimetype)] = confirmation.attachments
@@ -98,7 +108,7 @@ def test_r9_5_a_customer_books_online_from_plate_to_confirmation(client, shop):
 def test_an_unknown_plate_gets_the_same_answer_and_no_code_works(client, shop):
     page = _identify(client, plate="ZZ999ZZ")
     assert "we have sent a six-digit code" in page.content.decode()
-    assert mail.outbox == []
+    assert _sent_mail() == []
     wrong = client.post(_url("self_booking_verify"), {"code": "123456"})
     assert wrong.status_code == 400
     assert "That code is not right." in wrong.content.decode()
@@ -216,15 +226,93 @@ def test_bad_answers_are_shown_on_the_form_never_a_500(client, shop, answers):
     assert 'name="proposal"' not in page.content.decode()
 
 
-def test_a_forged_choice_is_refused(client, shop):
+def test_a_garbage_time_choice_is_shown_on_the_page_with_a_400(client, shop):
     _signed_in(client)
     answers = {"jobs": "SRV", "mobility": "none"}
-    for forged in ("nonsense", "1|not-a-time", "1|2026-11-24T08:00:00", "999999|2026-11-24T08:00:00+01:00"):
+    for garbage in ("nonsense", "1|not-a-time", "1|2026-11-24T08:00:00", ""):
         page = client.post(
-            _url("self_booking_times") + "?jobs=SRV&mobility=none", {**answers, "proposal": forged}
+            _url("self_booking_times") + "?jobs=SRV&mobility=none", {**answers, "proposal": garbage}
         )
-        assert page.status_code in (200, 409)
+        assert page.status_code == 400
+        text = page.content.decode()
+        assert 'class="field-error" id="proposal-error"' in text
+        assert 'name="proposal"' in text  # the times offered again, to choose from
     assert not SlotHold.objects.exists()
+
+
+def test_a_forged_advisor_is_refused_saying_why(client, shop):
+    _signed_in(client)
+    page = client.post(
+        _url("self_booking_times") + "?jobs=SRV&mobility=none",
+        {"jobs": "SRV", "mobility": "none", "proposal": "999999|2026-11-24T08:00:00+01:00"},
+    )
+    assert page.status_code == 409
+    assert "The advisor does not receive customers at that time. Please choose another time." in (
+        page.content.decode()
+    )
+    assert not SlotHold.objects.exists()
+
+
+def test_r4_7_the_invitation_runs_to_the_promised_return_and_is_stamped(client, shop):
+    _signed_in(client)
+    _hold_first_time(client)
+    client.post(_url("self_booking_confirm"))
+    appointment = Appointment.objects.get()
+    [(_name, ics, _mimetype)] = _sent_mail()[-1].attachments
+    [event] = icalendar.Calendar.from_ical(ics).walk("VEVENT")
+    assert event.decoded("dtstamp") == at(MONDAY, "10:00")  # RFC 5545 requires it
+    assert event.decoded("dtstart") == appointment.drop_off_at
+    assert event.decoded("dtend") == appointment.promised_return_at  # R4.7, not the reception's end
+    assert appointment.promised_return_at > appointment.reception_ends_at
+
+
+def test_r4_8_the_move_page_offers_only_times_its_check_accepts_for_the_real_jobs(client, shop, milano):
+    """The appointment is a diagnosis: Tuesday's and Wednesday's diagnosis hours are booked, so
+    the move offers no time on those days, though maintenance hours are free then."""
+    from bookings import services
+
+    JobFactory(dealership=milano, code="DIA", name="Diagnosi", labour_minutes=60, skill=Skill.DIAGNOSIS)
+    TechnicianFactory(dealership=milano, skills=[Skill.DIAGNOSIS])
+    giulia = Advisor.objects.get(name="Giulia Conti")
+    for day in (TUESDAY, TUESDAY + timedelta(days=1)):
+        AppointmentFactory(
+            advisor=giulia, drop_off_at=at(day, "12:00"), skill=Skill.DIAGNOSIS, labour_minutes=540
+        )
+    now = at(MONDAY, "10:00")
+    work = requested_work(milano, now=now, jobs=["DIA"], online=True)
+    thursday = at(TUESDAY + timedelta(days=2), "10:00")
+    appointment = services.appointment_book(
+        dealership=milano,
+        customer=shop["customer"],
+        vehicle=shop["vehicle"],
+        advisor_id=giulia.id,
+        drop_off=thursday,
+        jobs=work.jobs,
+        now=now,
+        booked_by=None,
+        channel="web",
+    )
+    link = _url("self_booking_manage", token=manage_token(appointment))
+
+    offered = re.findall(r'id="move-\d" value="([^"]+)"', client.get(link, {"move": "1"}).content.decode())
+    assert offered
+    assert all(
+        datetime.fromisoformat(t.split("|")[1]) >= at(TUESDAY + timedelta(days=2), "00:00") for t in offered
+    )
+    for choice in offered:  # each one the move's own check accepts
+        assert client.post(link, {"action": "move", "proposal": choice}).status_code == 302
+        appointment.refresh_from_db()
+        assert appointment.drop_off_at == datetime.fromisoformat(choice.split("|")[1])
+
+
+def test_a_garbage_move_choice_is_a_400_with_the_reason(client, shop):
+    _signed_in(client)
+    _hold_first_time(client)
+    client.post(_url("self_booking_confirm"))
+    link = _url("self_booking_manage", token=manage_token(Appointment.objects.get()))
+    page = client.post(link, {"action": "move", "proposal": "1|soon"})
+    assert page.status_code == 400
+    assert "Choose one of the times offered." in page.content.decode()
 
 
 def test_expired_holds_and_old_codes_are_purged_by_the_periodic_task(client, shop, clock):
