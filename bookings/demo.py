@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 
 from bookings.capacity import capacity_load
+from bookings.ledger import capacity_ledger_rebuild
 from bookings.models import (
     Appointment,
     AppointmentJob,
@@ -29,7 +30,8 @@ KIND_OF_JOB = {
     JobKind.MAINTENANCE: AppointmentKind.MAINTENANCE,
     JobKind.REPAIR: AppointmentKind.REPAIR,
     JobKind.DIAGNOSIS: AppointmentKind.DIAGNOSIS,
-    JobKind.TYRES: AppointmentKind.MAINTENANCE,
+    JobKind.BODYWORK: AppointmentKind.BODYWORK,
+    JobKind.TYRES: AppointmentKind.TYRES,
 }
 
 
@@ -126,6 +128,8 @@ def demo_appointments_create(*, dealership: Dealership, now: datetime) -> None:
     Appointment.objects.filter(dealership=dealership, status=AppointmentStatus.CANCELLED).update(
         cancel_reason="Customer changed plans"
     )
+    # Written in bulk, not through the booking service: the capacity ledger is written from them.
+    capacity_ledger_rebuild(dealership=dealership)
 
 
 def _free_starts(

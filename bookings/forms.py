@@ -1,23 +1,29 @@
 """The booking pages' forms: the answers checked for shape and against the dealership (its
 catalogue, advisors and booking horizon); the booking rules are in the engine and the services."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, cast
 
+import phonenumbers
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import formats
 from django.utils.functional import Promise
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from phonenumber_field.phonenumber import PhoneNumber
 
 from bookings import requests
-from bookings.models import AppointmentKind
+from bookings.models import REQUESTS_MAX_LENGTH, AppointmentKind
 from bookings.services import AppointmentDetails
-from customers.models import Vehicle
+from customers.models import Campaign, Vehicle
+from customers.validation import clean_plate
 from dealerships.models import Dealership
 from workshop.capacity_settings import CapacitySettings
 from workshop.models import Advisor, Job, Skill
+from workshop.templatetags.workshop import duration
 
 NO_MOBILITY, COURTESY_CAR = "none", "courtesy_car"
 MORE_TIMES = 4  # R4.4: the alternatives "more times" asks for
@@ -50,6 +56,11 @@ class DealershipAnswersForm(forms.Form):
     def choices_set(self, field: str, choices: list[tuple[Any, str | Promise]]) -> None:
         cast(forms.ChoiceField, self.fields[field]).choices = choices
 
+    def date_picker_limit(self, field: str) -> None:
+        """Let the browser's date picker offer only the days that can be booked."""
+        last = requests.horizon_end(settings=self.settings, today=self.today)
+        self.fields[field].widget.attrs.update(min=self.today.isoformat(), max=last.isoformat())
+
 
 class PhoneBookingForm(DealershipAnswersForm):
     """Everything the operator records during the call (R2.2-R2.6, R4), carried in the URL
@@ -79,16 +90,28 @@ class PhoneBookingForm(DealershipAnswersForm):
         label=_("work requested, in the customer's words"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
+        max_length=REQUESTS_MAX_LENGTH,
     )
     test_drive_needed = forms.BooleanField(label=_("test drive needed"), required=False)
     replacement_vehicle_wanted = forms.BooleanField(label=_("replacement vehicle wanted"), required=False)
     special_requests = forms.CharField(
-        label=_("special requests"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label=_("special requests"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=REQUESTS_MAX_LENGTH,
     )
     wished_date = forms.DateField(
         label=_("day the customer would like"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     more = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # R2.4: the vehicle's open campaigns join the jobs unless the customer declines them now.
+    declined_campaigns = forms.TypedMultipleChoiceField(
+        label=_("Open campaigns the customer declines this time"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    decline_reason = forms.CharField(label=_("why the customer declines"), max_length=200, required=False)
     mobility = forms.ChoiceField(
         label=_("Mobility while the car is in"),
         choices=MOBILITY_OPTIONS,
@@ -96,16 +119,26 @@ class PhoneBookingForm(DealershipAnswersForm):
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args: Any, vehicles: Iterable[Vehicle] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        vehicles: Iterable[Vehicle] = (),
+        open_campaigns: Mapping[int, Iterable[Campaign]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.vehicles = {vehicle.id: vehicle for vehicle in vehicles}
         self.choices_set("vehicle", [(v.id, str(v)) for v in self.vehicles.values()])
+        self.open_campaigns = {
+            vehicle_id: list(found) for vehicle_id, found in (open_campaigns or {}).items()
+        }
+        self.choices_set(
+            "declined_campaigns",
+            [(c.id, f"{c.code} {c.title}") for found in self.open_campaigns.values() for c in found],
+        )
         self.choices_set(
             "jobs",
-            [
-                (job.code, f"{job.name} ({job.labour_minutes} min)")
-                for job in self.settings.active_jobs_by_code.values()
-            ],
+            [(job.code, job_label(job)) for job in self.settings.active_jobs_by_code.values()],
         )
 
     def clean_jobs(self) -> tuple[Job, ...]:
@@ -118,7 +151,32 @@ class PhoneBookingForm(DealershipAnswersForm):
         cleaned = self.cleaned_data
         if not cleaned.get("jobs") and not cleaned.get("extra_minutes") and "jobs" not in self.errors:
             self.add_error("jobs", requests.no_work_error())
+        if cleaned.get("declined_campaigns") and not cleaned.get("decline_reason", "").strip():
+            self.add_error("decline_reason", _("Say why the customer declines the campaign."))
+        vehicle, mileage = cleaned.get("vehicle"), cleaned.get("mileage_km")
+        if (
+            vehicle is not None
+            and mileage is not None
+            and vehicle.mileage_km
+            and mileage < vehicle.mileage_km
+        ):
+            # The service refuses it too, under its lock; here the operator hears it at once.
+            self.add_error(
+                "mileage_km",
+                _("The last reading was %(km)s km on %(day)s: the mileage cannot be lower.")
+                % {
+                    "km": formats.number_format(vehicle.mileage_km, force_grouping=True),
+                    "day": formats.date_format(vehicle.mileage_read_on, "SHORT_DATE_FORMAT"),
+                },
+            )
         return cleaned
+
+    def declined(self) -> list[Campaign]:
+        """The chosen vehicle's open campaigns the customer declined (the reason is the form's)."""
+        declined_ids = set(self.cleaned_data["declined_campaigns"])
+        return [
+            c for c in self.open_campaigns.get(self.cleaned_data["vehicle"].id, []) if c.id in declined_ids
+        ]
 
     def work_wanted(self) -> requests.WorkWanted:
         data = self.cleaned_data
@@ -134,6 +192,7 @@ class PhoneBookingForm(DealershipAnswersForm):
             wished_day=data["wished_date"],
             alternatives=MORE_TIMES if data["more"] else 0,
             mobility_needed=data["mobility"] != NO_MOBILITY,
+            declined_campaign_ids=frozenset(c.id for c in self.declined()),
         )
 
     def appointment_details(self) -> AppointmentDetails:
@@ -166,13 +225,65 @@ class ProposalChoiceForm(forms.Form):
         return chosen
 
 
+def job_label(job: Job) -> str:
+    """A catalogue job as a list shows it: its name and how long it takes, "Tagliando (1 h 30 min)"."""
+    return gettext("%(job)s (%(duration)s)") % {"job": job.name, "duration": duration(job.labour_minutes)}
+
+
 class IdentifyForm(forms.Form):
-    plate = forms.CharField(label=_("Registration plate"), max_length=20)
+    """The plate and a phone number or e-mail, checked for their form only: the answer is the
+    same whether or not they belong to a customer (R2.5 looks the customer up afterwards)."""
+
+    plate = forms.CharField(
+        label=_("Registration plate"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
     contact = forms.CharField(
         label=_("Mobile phone or e-mail on your customer file"),
         max_length=120,
         help_text=_("We send you a code there."),
+        # One box takes either: the e-mail keyboard has the "@" and the digits one tap away,
+        # the phone pad has no "@".
+        widget=forms.TextInput(attrs={"inputmode": "email", "autocomplete": "email", "spellcheck": "false"}),
     )
+
+    def __init__(self, *args: Any, dealership: Dealership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.dealership = dealership
+
+    def clean_plate(self) -> str:
+        return clean_plate(self.cleaned_data["plate"])
+
+    def clean_contact(self) -> str:
+        """An e-mail address, or a phone number as E.164 read in the dealership's region."""
+        contact: str = self.cleaned_data["contact"].strip()
+        if "@" in contact:
+            try:
+                validate_email(contact)
+            except ValidationError:
+                raise ValidationError(
+                    _("“%(contact)s” is not an e-mail address: check it for a typing mistake."),
+                    code="invalid_email",
+                    params={"contact": contact},
+                ) from None
+            return contact
+        try:
+            phone = PhoneNumber.from_string(contact, region=self.dealership.phone_region)
+        except phonenumbers.NumberParseException:
+            phone = None
+        if phone is None or not phone.is_valid():
+            raise ValidationError(
+                _(
+                    "“%(contact)s” is neither a phone number nor an e-mail address. Give the mobile "
+                    "number with its area code (and the country code if it is foreign), or your e-mail."
+                ),
+                code="invalid_contact",
+                params={"contact": contact},
+            )
+        return str(phone.as_e164)
 
 
 def requested_work_for(
@@ -187,6 +298,20 @@ def requested_work_for(
         for field, messages in problem.message_dict.items():
             form.add_error(field if field in form.fields else None, messages)
         return None
+
+
+class MoveDayForm(DealershipAnswersForm):
+    """The day from which a customer moving their appointment wants to see free times."""
+
+    wished_date = forms.DateField(
+        label=_("Show free times from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.date_picker_limit("wished_date")
 
 
 class CodeForm(forms.Form):
@@ -220,7 +345,8 @@ class ServicesForm(DealershipAnswersForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.offered_jobs = {job.code: job for job in jobs}
-        self.choices_set("jobs", [(job.code, job.name) for job in self.offered_jobs.values()])
+        self.date_picker_limit("wished_date")
+        self.choices_set("jobs", [(job.code, job_label(job)) for job in self.offered_jobs.values()])
         self.choices_set("advisor", [("", _("No preference")), *((a.id, a.name) for a in advisors)])
 
     def work_wanted(self, *, vehicle: Vehicle) -> requests.WorkWanted:

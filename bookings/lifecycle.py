@@ -6,6 +6,7 @@ check that fails sends the car back to the workshop.
 """
 
 from bookings.models import AppointmentStatus as S
+from dealerships.access import Capability
 
 TRANSITIONS: dict[S, frozenset[S]] = {
     S.REQUESTED: frozenset({S.BOOKED, S.CANCELLED}),
@@ -43,6 +44,17 @@ def can_reschedule(current: str) -> bool:
 def is_workshop_side(target: str) -> bool:
     """Whether moving to `target` is the workshop's step (arrival and after), not the booking's."""
     return S(target) in WORKSHOP_SIDE
+
+
+def transition_capability(target: str) -> Capability:
+    """Who may move an appointment to `target`: the desk before the arrival, the reception after."""
+    return Capability.RECEIVE_VEHICLES if is_workshop_side(target) else Capability.BOOK_APPOINTMENTS
+
+
+def next_statuses(current: str) -> list[S]:
+    """The statuses the appointment can move to next, in the lifecycle's order."""
+    allowed = TRANSITIONS[S(current)]
+    return [status for status in S if status in allowed]
 
 
 def after_reschedule(current: str) -> S:

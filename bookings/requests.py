@@ -12,8 +12,10 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.utils import formats
 from django.utils.translation import gettext as _
 
+from bookings.models import Appointment, Channel
 from customers import selectors as customer_selectors
 from customers.models import Campaign, Vehicle
 from dealerships.models import Dealership
@@ -64,6 +66,8 @@ class WorkWanted:
     alternatives: int = 0
     beyond_maximum: bool = False
     mobility_needed: bool = False
+    # Open campaigns the customer does not want done this time (R2.4: offered, not imposed).
+    declined_campaign_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -106,6 +110,7 @@ def requested_work_build(
             for campaign in customer_selectors.open_campaigns(
                 dealership=dealership, vehicle=wanted.vehicle, today=today
             )
+            if campaign.id not in wanted.declined_campaign_ids
         ]
     if not requested:
         raise ValidationError({"jobs": no_work_error()})
@@ -126,6 +131,25 @@ def requested_work_build(
     )
 
 
+def appointment_slot_request(
+    appointment: Appointment, *, wished_day: date | None = None, alternatives: int = 0
+) -> SlotRequest:
+    """The engine's request for moving the appointment: its own jobs, with their skills and
+    labour (R3.1, R4.8), its urgency, comeback, channel and override, as when it was booked;
+    so the times offered for the move are times the reschedule's check accepts."""
+    jobs = tuple(JobLine(skill=job.skill, minutes=job.labour_minutes) for job in appointment.jobs.all())
+    return SlotRequest(
+        # An appointment written without job rows still has its labour, as maintenance.
+        jobs=jobs or (JobLine(skill=Skill.MAINTENANCE, minutes=appointment.labour_minutes),),
+        urgent=appointment.is_urgent,
+        comeback=appointment.is_comeback,
+        online=appointment.channel == Channel.WEB,
+        wished_day=wished_day,
+        alternatives=alternatives,
+        beyond_maximum=bool(appointment.capacity_override_reason),
+    )
+
+
 # The checks the edges share, each answering the message for the field it names.
 
 
@@ -139,8 +163,7 @@ def service_day_validate(day: date) -> None:
     first, last = SERVICE_DAYS
     if not first <= day <= last:
         raise ValidationError(
-            _("Choose a day between %(first)s and %(last)s.")
-            % {"first": first.isoformat(), "last": last.isoformat()}
+            _("Choose a day between %(first)s and %(last)s.") % {"first": _day(first), "last": _day(last)}
         )
 
 
@@ -169,7 +192,7 @@ def advisor_error(*, settings: CapacitySettings, advisor_id: int | None) -> str 
 def wished_day_error(*, settings: CapacitySettings, today: date, wished_day: date | None) -> str | None:
     last = horizon_end(settings=settings, today=today)
     if wished_day is not None and not today <= wished_day <= last:
-        return _("Choose a day from today to %(last)s.") % {"last": last.isoformat()}
+        return _("Choose a day from today to %(last)s.") % {"last": _day(last)}
     return None
 
 
@@ -179,9 +202,14 @@ def beyond_horizon_error(
     """The error for a time past the booking horizon (a drop-off, a window's start), or None."""
     last = horizon_end(settings=settings, today=today)
     if moment is not None and (moment.date() > last or moment.astimezone(tz).date() > last):
-        return _("Appointments can be booked until %(last)s.") % {"last": last.isoformat()}
+        return _("Appointments can be booked until %(last)s.") % {"last": _day(last)}
     return None
 
 
 def no_work_error() -> str:
     return _("Choose at least one job or give the labour time.")
+
+
+def _day(day: date) -> str:
+    """A day in the user's own date form, for the messages above."""
+    return formats.date_format(day, "SHORT_DATE_FORMAT")

@@ -1,12 +1,16 @@
 """Reads of appointments, scoped to the dealership, in a fixed number of queries."""
 
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
+from bookings import lifecycle
 from bookings.models import Appointment, AppointmentJob, AppointmentStatus, AppointmentTransition
 from customers.models import Customer
 from dealerships.models import Dealership
+from workshop.capacity_warnings import DayOverMaximum
+from workshop.models import Advisor
 
 
 def appointment_list(
@@ -16,6 +20,7 @@ def appointment_list(
     end: date,
     advisor_id: int | None = None,
     statuses: list[str] | None = None,
+    channels: list[str] | None = None,
 ) -> QuerySet[Appointment]:
     """Appointments dropped off on the local days start..end: one query, plus one for the jobs."""
     appointments = (
@@ -31,6 +36,8 @@ def appointment_list(
         appointments = appointments.filter(advisor_id=advisor_id)
     if statuses:
         appointments = appointments.filter(status__in=statuses)
+    if channels:
+        appointments = appointments.filter(channel__in=channels)
     return appointments
 
 
@@ -66,3 +73,51 @@ def last_advisor_id(*, dealership: Dealership, customer: Customer) -> int | None
         .values_list("advisor_id", flat=True)
         .first()
     )
+
+
+def customer_appointments(*, dealership: Dealership, customer: Customer) -> QuerySet[Appointment]:
+    """Every appointment of the customer, the latest first: one query, plus one for the jobs."""
+    return (
+        Appointment.objects.for_dealership(dealership)
+        .filter(customer=customer)
+        .select_related("vehicle", "advisor")
+        .prefetch_related(Prefetch("jobs", queryset=AppointmentJob.objects.order_by("id")))
+        .order_by("-drop_off_at", "-id")
+    )
+
+
+def open_appointments_of_vehicles(
+    *, dealership: Dealership, vehicle_ids: Iterable[int], now: datetime
+) -> dict[int, Appointment]:
+    """Each vehicle's next appointment still to come that has not been cancelled or missed: one
+    query. The desk sees it before booking the same car twice."""
+    upcoming = (
+        Appointment.objects.for_dealership(dealership)
+        .filter(vehicle_id__in=list(vehicle_ids), status__in=lifecycle.OPEN, drop_off_at__gte=now)
+        .select_related("advisor", "vehicle")
+        .order_by("drop_off_at", "id")
+    )
+    next_by_vehicle: dict[int, Appointment] = {}
+    for appointment in upcoming:
+        next_by_vehicle.setdefault(appointment.vehicle_id, appointment)
+    return next_by_vehicle
+
+
+def advisor_days_over_maximum(*, advisor: Advisor, today: date) -> list[DayOverMaximum]:
+    """The advisor's days from `today` with more customers booked than their daily maximum (a
+    maximum lowered after the bookings were made): one query."""
+    booked_days = (
+        Appointment.objects.for_dealership(advisor.dealership)
+        .filter(advisor=advisor, local_day__gte=today)
+        .exclude(status__in=lifecycle.CAPACITY_RELEASED)
+        .values("local_day")
+        .annotate(booked=Count("id"))
+        .filter(booked__gt=advisor.max_customers_per_day)
+        .order_by("local_day")
+    )
+    return [
+        DayOverMaximum(
+            day=row["local_day"], booked_customers=row["booked"], max_customers=advisor.max_customers_per_day
+        )
+        for row in booked_days
+    ]

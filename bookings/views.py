@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -25,12 +26,14 @@ from bookings.models import Appointment, AppointmentKind, Document, ScriptPhrase
 from bookings.requests import RequestedWork
 from config.errors import SlotTaken
 from customers import selectors as customer_selectors
+from customers import services as customer_services
 from customers.forms import CustomerSearchForm
 from customers.models import Campaign, Customer, Vehicle
 from customers.selectors import CustomerMatch
 from dealerships.access import Capability, StaffAccess
+from dealerships.forms import add_service_errors
 from dealerships.models import Dealership, User
-from dealerships.scoping import staff_view
+from dealerships.scoping import HtmxRequest, staff_view
 from workshop.availability import DoubleOffer
 from workshop.capacity_settings import capacity_settings
 
@@ -45,7 +48,7 @@ def _greeting_period(hour: int) -> str:
 
 @staff_view(Capability.BOOK_APPOINTMENTS)
 @require_http_methods(["GET", "POST"])
-def phone_booking(request: HttpRequest, access: StaffAccess) -> HttpResponse:
+def phone_booking(request: HtmxRequest, access: StaffAccess) -> HttpResponse:
     """One page that follows the call: greeting, customer, reason, vehicle and campaigns,
     requests, mobility, the double offer, then the booking and its recap."""
     dealership, now = access.dealership, timezone.now()
@@ -53,6 +56,10 @@ def phone_booking(request: HttpRequest, access: StaffAccess) -> HttpResponse:
     customer = _customer_on_the_line(dealership, answers)
     search = CustomerSearchForm(answers)
     query = search.query()
+    matches = _customer_matches(dealership, query, customer)
+    if len(matches) == 1 and request.method == "GET" and not request.htmx:
+        # The search was sent (Enter), not typed live, and found one file: open it.
+        return redirect(f"{request.path}?customer={matches[0].customer.id}")
     form = _call_form(
         dealership, customer, answers, now=now, asked=request.method == "POST" or "find" in answers
     )
@@ -81,12 +88,17 @@ def phone_booking(request: HttpRequest, access: StaffAccess) -> HttpResponse:
             "greeting": _greeting(dealership, access.user, now),
             "query": query or "",
             "search": search,
-            "matches": _customer_matches(dealership, query, customer),
+            "matches": matches,
             "customer": customer,
             "form": form,
             "work": work,
             "offer": offer,
-            "open_campaigns": _open_campaigns(dealership, form.vehicles.values(), now),
+            "open_campaigns": form.open_campaigns,
+            "already_booked": list(
+                selectors.open_appointments_of_vehicles(
+                    dealership=dealership, vehicle_ids=form.vehicles.keys(), now=now
+                ).values()
+            ),
             "more_url": _more_url(answers) if offer else "",
         },
         status=400 if request.method == "POST" or query is None else 200,
@@ -123,6 +135,7 @@ def _call_form(
         answers if customer and asked else None,
         initial=initial,
         vehicles=vehicles,
+        open_campaigns=_open_campaigns(dealership, vehicles, now),
         # The tenant check read the dealership's row in this request: its version is current.
         settings=capacity_settings(dealership, version=dealership.capacity_version),
         today=now.astimezone(dealership.tz).date(),
@@ -165,8 +178,20 @@ def _book_the_chosen_time(
                 details=form.appointment_details(),
                 settings=work.settings,
             )
-    except SlotTaken:
-        messages.error(request, _("That time was just taken. Here are the next free times."))
+            if declined := form.declined():
+                customer_services.campaign_declines_record(
+                    dealership=dealership,
+                    vehicle=vehicle,
+                    campaigns=declined,
+                    reason=form.cleaned_data["decline_reason"].strip(),
+                    on=now.astimezone(dealership.tz).date(),
+                    by=access.user,
+                )
+    except ValidationError as refusal:  # a reading recorded meanwhile is higher than the one given
+        add_service_errors(form, refusal)
+        return None, None
+    except SlotTaken as refused:  # its message says why: taken meanwhile, technicians full, ...
+        messages.error(request, _("%(why)s Here are the next free times.") % {"why": refused.message})
         more_times = replace(work.slot_request, alternatives=max(work.slot_request.alternatives, MORE_TIMES))
         return None, offers.availability_offer(
             dealership=dealership,
@@ -188,7 +213,9 @@ def _greeting(dealership: Dealership, user: User, now: datetime) -> str:
             values={
                 "dealership": dealership.name,
                 "department": dealership.service_department_name,
-                "name": user.first_name or user.username,
+                # The guide: the operator gives their given and family name.
+                "name": user.get_full_name() or user.username,
+                "given_name": user.first_name or user.username,
                 "hello": _greeting_period(timezone.localtime(now).hour),
             },
         )
@@ -282,7 +309,10 @@ class PhrasesForm(forms.Form):
                 max_length=500,
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
-                help_text=_("You can use {dealership}, {department}, {name} and {hello}.")
+                help_text=_(
+                    "You can use {dealership}, {department}, {name} (your given and family name),"
+                    " {given_name} and {hello}."
+                )
                 if key is ScriptPhrase.Key.GREETING
                 else "",
             )

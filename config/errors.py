@@ -1,7 +1,14 @@
-"""The one error tree of the domain, and its one mapping to HTTP."""
+"""The one error tree of the domain, and its one mapping to HTTP.
+
+Every error the API answers has one shape (`error_body`): `detail`, a sentence in the caller's
+language; `code`, a stable identifier to branch on; `errors`, the messages by field when fields
+are at fault; and, for some domain errors, a few more keys (the next free times, say).
+"""
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.functional import Promise
@@ -25,20 +32,40 @@ class DomainError(Exception):
         super().__init__(str(self.message))
 
 
+def error_body(*, detail: str | Promise, code: str, errors: object = None, **extra: Any) -> dict[str, Any]:
+    """The API's one error shape."""
+    body: dict[str, Any] = {"detail": str(detail), "code": code, **extra}
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def too_large_message() -> str:
+    """What a caller whose request body is over DATA_UPLOAD_MAX_MEMORY_SIZE is told."""
+    limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
+    return _("The request is too large: send at most %(size)s MB.") % {"size": f"{limit_mb:.1f}"}
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF exception handler: domain and model validation errors become field-level 4xx JSON."""
+    """DRF exception handler: every error in the one shape; domain and model validation errors
+    become field-level 4xx JSON, an oversized body 413."""
     if isinstance(exc, DomainError):
-        body: dict[str, Any] = {"detail": str(exc.message), "code": exc.code, **exc.extra}
-        if exc.field:
-            body["errors"] = {exc.field: [str(exc.message)]}
-        return Response(body, status=exc.status_code)
+        return Response(
+            error_body(
+                detail=exc.message,
+                code=exc.code,
+                errors={exc.field: [str(exc.message)]} if exc.field else None,
+                **exc.extra,
+            ),
+            status=exc.status_code,
+        )
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             errors = {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}
         else:
             errors = {"non_field_errors": [str(m) for m in exc.messages]}
         return Response(
-            {"detail": str(_("Some fields are not valid.")), "code": "invalid", "errors": errors},
+            error_body(detail=_("Some fields are not valid."), code="invalid", errors=errors),
             status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, exceptions.ValidationError):
@@ -47,10 +74,31 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if isinstance(detail, list) and not any(isinstance(item, dict) for item in detail):
             detail = {"non_field_errors": detail}
         return Response(
-            {"detail": str(_("Some fields are not valid.")), "code": "invalid", "errors": detail},
+            error_body(detail=_("Some fields are not valid."), code="invalid", errors=detail),
             status=status.HTTP_400_BAD_REQUEST,
         )
-    return drf_exception_handler(exc, context)
+    if isinstance(exc, RequestDataTooBig):
+        # Raised when the view reads a body over DATA_UPLOAD_MAX_MEMORY_SIZE; nothing was parsed.
+        return Response(
+            error_body(detail=too_large_message(), code="too_large"),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and "detail" in response.data:
+        response.data = error_body(detail=response.data["detail"], code=_api_exception_code(exc))
+    return response
+
+
+def _api_exception_code(exc: Exception) -> str:
+    """The code of an exception DRF answers itself (not found, permission denied, throttled...)."""
+    if isinstance(exc, exceptions.APIException):
+        codes = exc.get_codes()
+        return codes if isinstance(codes, str) else exc.default_code
+    if isinstance(exc, Http404):
+        return exceptions.NotFound.default_code
+    if isinstance(exc, PermissionDenied):
+        return exceptions.PermissionDenied.default_code
+    return "error"
 
 
 class SlotTaken(DomainError):

@@ -5,9 +5,11 @@ filesystem broker in ./var (no server needed), e-mail and SMS to the console.
 DJANGO_PROFILE=production switches on the hardened settings and refuses weak configuration.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -52,6 +54,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "phonenumber_field",
     "django_ratelimit",
+    "axes",
+    "django_otp",
+    "dealerships.otp_app.TotpWithoutAdminConfig",  # django-otp's TOTP devices
+    "csp",
     "dealerships",
     "customers",
     "workshop",
@@ -63,16 +69,21 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "dealerships.two_factor.ManagerTotpMiddleware",
     "dealerships.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a login refused during a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -157,18 +168,48 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# A queue of one's own lets a test's worker take only the test's tasks.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "dealerships.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Only staff have passwords (customers get one-time codes and signed links), and a staff login
+# reaches a whole dealership's customer files: 12 characters at least.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses any password during a lockout before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout (django-axes), for the staff login and the admin's alike: after 5 wrong passwords for
+# one username from one address, that pair is refused for 15 minutes, counted from the last
+# wrong one (tries during the pause are not counted, so they do not prolong it). Per pair, so
+# that a stranger guessing cannot lock a colleague out from elsewhere.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+# The same client address as the rate limits: X-Forwarded-For only behind TRUSTED_PROXIES.
+AXES_CLIENT_IP_CALLABLE = "config.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "dealerships.auth_views.login_locked_out"
+# Lockouts are lifted by waiting or with `manage.py axes_reset_username <username>`; the admin's
+# lists of attempts would be platform-wide tables in a tenant-scoped admin.
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False  # no banner on every start; a lockout is still logged, with its pair
+# The people who run a dealership (dealer and workshop managers) and superusers confirm every
+# login with a TOTP code (dealerships.two_factor). On in production; off by default on the
+# embedded default, so that the demo logins work without an authenticator app.
+MANAGER_TOTP_REQUIRED = env_bool("MANAGER_TOTP_REQUIRED", PRODUCTION)
+OTP_TOTP_ISSUER = "Service desk"
 
 # --- Languages and time ---------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -208,13 +249,22 @@ STORAGES = {
 }
 
 # --- API ------------------------------------------------------------------------------------
+# The most a request's form fields or JSON body may weigh (uploaded files are not counted);
+# a larger body is answered 413 (config.errors for the API views, config.error_views otherwise).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)  # Django's default
 _RENDERERS = ["rest_framework.renderers.JSONRenderer"]
 if DEBUG:
     _RENDERERS.append("rest_framework.renderers.BrowsableAPIRenderer")
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # An API token first: a request that sends one is answered 401 when it is wrong; the
+    # browser's session (CSRF-checked) otherwise.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "dealerships.api_tokens.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, documenting on every operation the errors it can answer.
+    "DEFAULT_SCHEMA_CLASS": "config.openapi.ApiAutoSchema",
     "DEFAULT_RENDERER_CLASSES": _RENDERERS,
     # JSON only: a form-encoded body read by a JSON endpoint is an empty payload, and an empty
     # replacement list (PUT .../opening-hours/) would delete what is stored. The uploads declare
@@ -263,12 +313,49 @@ TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
 TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
 # Lets tests point the real twilio client at a local stub server.
 TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL")
+# Sending through a messaging service instead of one number; WhatsApp's sender number.
+TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID")
+TWILIO_WHATSAPP_FROM = env_str("TWILIO_WHATSAPP_FROM")
+TWILIO_TIMEOUT_SECONDS = env_int("TWILIO_TIMEOUT_SECONDS", 10)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)  # an SMTP server that hangs is retried later
+# The outbox (notifications/): the address customers and Twilio reach this service at (the
+# links in messages, the status callbacks, the webhooks' signatures), how many rows a worker
+# claims at once, and how often a failing send is tried (beat's scan: config/celery.py).
+NOTIFICATIONS_PUBLIC_URL = env_str("PUBLIC_URL", "http://127.0.0.1:8000")
+NOTIFICATIONS_BATCH_SIZE = env_int("NOTIFICATIONS_BATCH_SIZE", 200)
+NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 8)
+# A worker's claim on the rows it is sending; one that dies lets them go after this long.
+NOTIFICATIONS_CLAIM_LEASE_SECONDS = env_int("NOTIFICATIONS_CLAIM_LEASE_SECONDS", 300)
+# Privacy: how many days the text of a message sent to a customer is kept. Past that, the
+# notifications app blanks the body and keeps the row (kind, channel, status, when) for the
+# counts. 0 keeps bodies for ever.
+MESSAGE_BODY_RETENTION_DAYS = env_int("MESSAGE_BODY_RETENTION_DAYS", 90)
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# htmx sends the token from the hx-headers attribute of <body> and the API docs from their page,
+# so no script needs to read the cookie.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Scripts, styles and images from our own origin only: no inline code, no eval, so markup an
+# attacker slips into a page cannot run. The templates keep their code in static/ (a test greps
+# them); htmx's own indicator style is switched off in base.html for the same reason.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -286,5 +373,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # django-axes logs every login at INFO; its warnings (wrong passwords, lockouts) are enough.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

@@ -180,6 +180,13 @@ def _vin(rng: random.Random, make: str, year: int, country: str) -> str:
     return vin
 
 
+def _email_local_part(given_name: str) -> str:
+    """The name's ASCII letters: Django's EmailValidator refuses non-ASCII local parts, so a
+    Cyrillic or Chinese name would make every later save of the customer fail."""
+    ascii_letters = "".join(char for char in normalize_name(given_name) if char.isascii() and char.isalpha())
+    return ascii_letters[:8] or "cliente"
+
+
 @transaction.atomic
 def demo_customers_create(*, dealership: Dealership, count: int = 300, today: date) -> None:
     """Create `count` customers with one or two vehicles each, unless the dealership has some."""
@@ -208,9 +215,7 @@ def demo_customers_create(*, dealership: Dealership, count: int = 300, today: da
     made: list[tuple[Vehicle, date, date, int, date]] = []
     for customer in customers:
         if customer.mobile_phone and rng.random() < 0.6:
-            customer.email = (
-                f"{normalize_name(customer.given_name)[:8] or 'cliente'}.{customer.pk}@example.com"
-            )
+            customer.email = f"{_email_local_part(customer.given_name)}.{customer.pk}@example.com"
         for _ in range(1 if rng.random() < 0.8 else 2):
             make = rng.choice(makes)
             year = rng.randint(2016, today.year)

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from config.constraints import form_constraint_errors_add
+from customers.identifiers import normalize_name
 from customers.models import Campaign, Customer, Programme, Vehicle
 from customers.services import CUSTOMER_FIELDS, VEHICLE_FIELDS
 from customers.validation import clean_phone, clean_plate, clean_vin
@@ -91,7 +92,10 @@ class VehicleForm(DealershipForm):
 
 class MileageForm(forms.Form):
     mileage_km = forms.IntegerField(label=_("mileage (km)"), min_value=0, max_value=2_000_000)
-    read_on = forms.DateField(label=_("read on"), widget=forms.DateInput(attrs={"type": "date"}))
+    # A date input sends and shows ISO dates, whatever the language.
+    read_on = forms.DateField(
+        label=_("read on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 class ProgrammeForm(DealershipForm):
@@ -176,3 +180,26 @@ class CustomerSearchForm(forms.Form):
     def query(self) -> str | None:
         """The text to search for ("" for none), or None when it is refused (see `errors`)."""
         return self.cleaned_data["q"] if self.is_valid() else None
+
+
+class CustomerEraseForm(forms.Form):
+    """The confirmation an erasure needs: the customer's family name typed again, and why."""
+
+    family_name = forms.CharField(
+        label=_("Type the customer's family name to confirm"), max_length=80, strip=True
+    )
+    reason = forms.CharField(
+        label=_("Reason (the customer's request, its date)"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args: Any, customer: Customer, **kwargs: Any) -> None:
+        self.customer = customer
+        super().__init__(*args, **kwargs)
+
+    def clean_family_name(self) -> str:
+        typed = self.cleaned_data["family_name"]
+        if normalize_name(typed) != normalize_name(self.customer.family_name):
+            raise forms.ValidationError(_("This is not the customer's family name."))
+        return typed

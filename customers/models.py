@@ -1,13 +1,41 @@
 """The customer file: customers, their vehicles, mileage, ownership, programmes and campaigns."""
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from config.bounds import MaxLengthCheck
 from config.constraints import ordered
 from dealerships.models import DealershipOwned
+
+# Free text, long enough for a few paragraphs, too short for a pasted document.
+NOTES_MAX_LENGTH = 4000
+DESCRIPTION_MAX_LENGTH = 4000
+
+# Languages that write a person's family name first (Customer.display_name).
+FAMILY_NAME_FIRST_LANGUAGES = ("zh", "ja", "ko")
+# Han ideographs (with their extensions and compatibility forms), kana and Hangul syllables.
+_CJK_RANGES = (
+    (0x3005, 0x3007),  # 々 and the like
+    (0x3040, 0x30FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xAC00, 0xD7AF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x323AF),
+)
+
+
+def _in_cjk_script(text: str) -> bool:
+    """Whether the letters of `text` are all Chinese, Japanese or Korean characters."""
+    letters = [char for char in text if char.isalpha()]
+    return bool(letters) and all(
+        any(first <= ord(char) <= last for first, last in _CJK_RANGES) for char in letters
+    )
 
 
 class ContactMethod(models.TextChoices):
@@ -39,12 +67,19 @@ class Customer(DealershipOwned):
     consent_marketing_sms = models.BooleanField(_("marketing by SMS"), default=False)
     consent_marketing_email = models.BooleanField(_("marketing by e-mail"), default=False)
     opted_out_at = models.DateTimeField(_("opted out of all messages at"), null=True, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    # Set when the customer's personal data was erased on request (customers.services.customer_erase).
+    erased_at = models.DateTimeField(_("personal data erased at"), null=True, blank=True, editable=False)
+    notes = models.TextField(
+        _("notes"), blank=True, max_length=NOTES_MAX_LENGTH, validators=[MaxLengthValidator(NOTES_MAX_LENGTH)]
+    )
 
     class Meta:
         ordering = ["family_name", "given_name"]
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
+        constraints = [
+            MaxLengthCheck(field="notes", max_length=NOTES_MAX_LENGTH, name="customer_notes_length")
+        ]
         # The name prefix index is created per database vendor in migration 0002_search_indexes.
         indexes = [
             models.Index(fields=["dealership", "mobile_phone"], name="customer_mobile"),
@@ -52,11 +87,24 @@ class Customer(DealershipOwned):
         ]
 
     def __str__(self) -> str:
-        return self.full_name
+        return self.display_name
 
     @property
     def full_name(self) -> str:
         return " ".join(part for part in (self.given_name, self.family_name) if part)
+
+    @property
+    def display_name(self) -> str:
+        """The name as the active language writes it: family name first in Chinese, Japanese
+        and Korean, and for a name written in those scripts whatever the language ("王伟",
+        "Bianchi Mario" on a Chinese page); given name first otherwise ("Mario Bianchi")."""
+        given, family = self.given_name.strip(), self.family_name.strip()
+        cjk_name = _in_cjk_script(given + family)
+        language = (translation.get_language() or "").lower()
+        if not (cjk_name or language.startswith(FAMILY_NAME_FIRST_LANGUAGES)):
+            return " ".join(part for part in (given, family) if part)
+        # Written in those scripts, the two parts are not spaced apart.
+        return ("" if cjk_name else " ").join(part for part in (family, given) if part)
 
 
 class Fuel(models.TextChoices):
@@ -224,7 +272,12 @@ class Campaign(DealershipOwned):
 
     code = models.CharField(_("code"), max_length=40)
     title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(
+        _("description"),
+        blank=True,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)],
+    )
     is_recall = models.BooleanField(_("safety recall"), default=False)
     labour_minutes = models.PositiveIntegerField(_("labour time (minutes)"))
     starts_on = models.DateField(_("starts on"))
@@ -240,6 +293,9 @@ class Campaign(DealershipOwned):
         verbose_name_plural = _("campaigns")
         constraints = [
             models.UniqueConstraint(fields=["dealership", "code"], name="campaign_unique_code"),
+            MaxLengthCheck(
+                field="description", max_length=DESCRIPTION_MAX_LENGTH, name="campaign_description_length"
+            ),
             ordered(
                 "starts_on",
                 "ends_on",
@@ -292,3 +348,55 @@ class CampaignCompletion(DealershipOwned):
 
     def __str__(self) -> str:
         return f"{self.campaign.code} – {self.vehicle}"
+
+
+class CampaignDecline(DealershipOwned):
+    """The customer did not want an open campaign's work done at this booking, and why (R2.4):
+    the campaign stays open for the vehicle, and the next invitation knows the answer (R7.4)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="declines")
+    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="campaign_declines")
+    reason = models.CharField(_("reason"), max_length=200)
+    declined_on = models.DateField(_("declined on"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        ordering = ["-declined_on", "-id"]
+        verbose_name = _("declined campaign")
+        verbose_name_plural = _("declined campaigns")
+
+    def __str__(self) -> str:
+        return f"{self.campaign.code} – {self.vehicle}"
+
+
+class CustomerErasure(DealershipOwned):
+    """Who erased a customer's personal data, when and why: the erasure stays auditable after the
+    data is gone. One per customer; it names no one but the customer's id."""
+
+    customer = models.OneToOneField(
+        Customer, on_delete=models.PROTECT, related_name="erasure", verbose_name=_("customer")
+    )
+    erased_at = models.DateTimeField(_("erased at"))
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("erased by"),
+    )
+    reason = models.CharField(_("reason"), max_length=200)
+
+    class Meta:
+        verbose_name = _("customer erasure")
+        verbose_name_plural = _("customer erasures")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} ({self.erased_at:%Y-%m-%d})"

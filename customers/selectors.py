@@ -75,7 +75,8 @@ def customer_search(*, dealership: Dealership, query: str, limit: int = 20) -> l
     vehicles: at most six queries, whatever the size of the dealership.
     """
     text = (query or "").strip()
-    if len(text) < 2:
+    # One Chinese character is a whole family name ("张"); one Latin letter is too little.
+    if len(text) < 2 and not is_cjk(text):
         return []
     hits: dict[int, _Hit] = {}
 
@@ -138,6 +139,16 @@ def customer_search(*, dealership: Dealership, query: str, limit: int = 20) -> l
                 kind = MatchKind.PLATE_FRAGMENT
             add(customer_id, kind, vehicle_id, fragment_at=plate.find(compact))
     name = normalize_name(text)
+    if is_cjk(name):
+        # Chinese names are written family name first with no space ("张伟"): the family name is
+        # the first one or two characters (复姓 such as 欧阳), the given name what follows.
+        for family, given in cjk_name_splits(name):
+            family_hits = Customer.objects.for_dealership(dealership).filter(family_name_search=family)
+            if given:
+                family_hits = family_hits.filter(given_name__startswith=given)
+            for customer_id, given_name in family_hits.values_list("id", "given_name")[:limit]:
+                exact = not given or normalize_name(given_name) == given
+                add(customer_id, MatchKind.NAME_EXACT if exact else MatchKind.NAME_PREFIX)
     if name and not name.isdigit():
         family = name.split(" ")[0] if " " in name and not _has_multiword_family(name) else name
         for customer_id, family_search in (
@@ -182,6 +193,16 @@ def _index_order(search_field: str) -> OrderBy:
     if connection.vendor == "postgresql":
         return Collate(F(search_field), "C").asc()
     return F(search_field).asc()
+
+
+def is_cjk(text: str) -> bool:
+    """Whether the text is written in Chinese characters only (CJK unified ideographs)."""
+    return bool(text) and all("\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" for char in text)
+
+
+def cjk_name_splits(name: str) -> list[tuple[str, str]]:
+    """The ways to read a Chinese full name as (family name, start of the given name)."""
+    return [(name[:length], name[length:]) for length in (1, 2) if length <= len(name)]
 
 
 def _has_multiword_family(name: str) -> bool:

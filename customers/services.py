@@ -1,25 +1,30 @@
 """Writes to the customer file. Inputs arrive cleaned by customers.validation; rules live here."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
+from customers import privacy
 from customers.identifiers import normalize_name, normalize_plate
 from customers.models import (
     Campaign,
+    CampaignDecline,
     CampaignVin,
     Customer,
+    CustomerErasure,
     MileageReading,
     Programme,
     Vehicle,
     VehicleOwnership,
 )
-from dealerships.models import Dealership
+from dealerships.models import Dealership, User
 from dealerships.ownership import ensure_owned_by
 from dealerships.selectors import dealership_local_today
 
@@ -60,6 +65,22 @@ def _save(instance: models.Model) -> None:
     instance.save()
 
 
+def _refuse_erased(customer_id: int) -> None:
+    """Refuse a write to an erased customer's file. The row stays locked to the end of the
+    transaction, so a write cannot slip in while the customer is being erased."""
+    erased_at = (
+        Customer.objects.select_for_update()
+        .filter(id=customer_id)
+        .values_list("erased_at", flat=True)
+        .first()
+    )
+    if erased_at is not None:
+        raise ValidationError(
+            _("This customer's personal data was erased: their file can no longer be changed."),
+            code="customer_erased",
+        )
+
+
 @transaction.atomic
 def customer_create(*, dealership: Dealership, **fields: Any) -> Customer:
     """Open a customer file (R2.5)."""
@@ -74,8 +95,9 @@ def customer_create(*, dealership: Dealership, **fields: Any) -> Customer:
 
 @transaction.atomic
 def customer_update(*, dealership: Dealership, customer: Customer, **fields: Any) -> Customer:
-    """Update contact data and preferences (R2.5, R2.7, R8.3)."""
+    """Update contact data and preferences (R2.5, R2.7, R8.3); an erased customer's file is closed."""
     ensure_owned_by(dealership, customer)
+    _refuse_erased(customer.id)
     for name, value in fields.items():
         if name not in CUSTOMER_FIELDS:
             raise TypeError(f"customer_update got unknown field {name!r}")
@@ -86,7 +108,7 @@ def customer_update(*, dealership: Dealership, customer: Customer, **fields: Any
 
 
 def _vin_taken_error(existing: Vehicle) -> ValidationError:
-    owner = existing.customer.full_name if existing.customer else _("no owner")
+    owner = existing.customer.display_name if existing.customer else _("no owner")
     return ValidationError(
         {
             "vin": _("This VIN is already on file here: %(vehicle)s, owned by %(owner)s.")
@@ -116,6 +138,8 @@ def vehicle_create(
     if unknown:
         raise TypeError(f"vehicle_create got unknown fields {sorted(unknown)}")
     ensure_owned_by(dealership, customer)
+    if customer is not None:
+        _refuse_erased(customer.id)
     existing = (
         Vehicle.objects.for_dealership(dealership)
         .filter(vin=fields.get("vin"))
@@ -153,6 +177,8 @@ def vehicle_create(
 @transaction.atomic
 def vehicle_update(*, dealership: Dealership, vehicle: Vehicle, **fields: Any) -> Vehicle:
     ensure_owned_by(dealership, vehicle)
+    if vehicle.customer_id is not None:
+        _refuse_erased(vehicle.customer_id)
     for name, value in fields.items():
         if name not in VEHICLE_FIELDS:
             raise TypeError(f"vehicle_update got unknown field {name!r}")
@@ -169,6 +195,10 @@ def vehicle_update(*, dealership: Dealership, vehicle: Vehicle, **fields: Any) -
     _derive_search_fields(vehicle)
     _save(vehicle)
     return vehicle
+
+
+def _km(mileage_km: int) -> str:
+    return formats.number_format(mileage_km, force_grouping=True)
 
 
 @transaction.atomic
@@ -190,7 +220,10 @@ def mileage_record(
         raise ValidationError(
             {
                 "mileage_km": _("Mileage cannot go backwards: %(km)s km were read on %(day)s.")
-                % {"km": f"{earlier.mileage_km:,}".replace(",", " "), "day": earlier.read_on.isoformat()}
+                % {
+                    "km": _km(earlier.mileage_km),
+                    "day": formats.date_format(earlier.read_on, "SHORT_DATE_FORMAT"),
+                }
             },
             code="mileage_backwards",
         )
@@ -199,7 +232,10 @@ def mileage_record(
         raise ValidationError(
             {
                 "mileage_km": _("Mileage cannot go backwards: only %(km)s km were read later, on %(day)s.")
-                % {"km": f"{later.mileage_km:,}".replace(",", " "), "day": later.read_on.isoformat()}
+                % {
+                    "km": _km(later.mileage_km),
+                    "day": formats.date_format(later.read_on, "SHORT_DATE_FORMAT"),
+                }
             },
             code="mileage_backwards",
         )
@@ -217,6 +253,7 @@ def mileage_record(
 def vehicle_transfer(*, dealership: Dealership, vehicle: Vehicle, customer: Customer, on: date) -> Vehicle:
     """Give the vehicle a new owner from `on`, keeping the ownership history."""
     ensure_owned_by(dealership, vehicle, customer)
+    _refuse_erased(customer.id)
     current = (
         VehicleOwnership.objects.select_for_update().filter(vehicle=vehicle, ended_on__isnull=True).first()
     )
@@ -269,3 +306,97 @@ def campaign_vins_add(*, dealership: Dealership, campaign: Campaign, vins: list[
     ]
     CampaignVin.objects.bulk_create(new, batch_size=2000)
     return VinListResult(added=len(new), already_listed=len(wanted) - len(new))
+
+
+def campaign_declines_record(
+    *,
+    dealership: Dealership,
+    vehicle: Vehicle,
+    campaigns: Iterable[Campaign],
+    reason: str,
+    on: date,
+    by: User | None,
+) -> list[CampaignDecline]:
+    """The customer declined these open campaigns for now (R2.4), with the reason they gave."""
+    ensure_owned_by(dealership, vehicle, *campaigns)
+    return CampaignDecline.objects.bulk_create(
+        CampaignDecline(
+            dealership=dealership,
+            campaign=campaign,
+            vehicle=vehicle,
+            reason=reason,
+            declined_on=on,
+            recorded_by=by,
+        )
+        for campaign in campaigns
+    )
+
+
+# An erased vehicle's VIN: unique in the dealership as the constraint wants, and not a VIN (lower
+# case, a hyphen), so it can neither identify the car nor be found by a VIN search.
+ERASED_VIN_FORMAT = "{id}-erased"
+ERASE_REASON_MAX_LENGTH = CustomerErasure._meta.get_field("reason").max_length
+
+
+@transaction.atomic
+def customer_erase(
+    *, dealership: Dealership, customer: Customer, by: User | None, reason: str
+) -> CustomerErasure:
+    """Erase the customer's personal data on request and record who did it, when and why.
+
+    The rows stay (the customer, their vehicles, their appointments), so every count by day,
+    advisor, status or channel is the same after as before; what could identify the person goes:
+    names, phones, e-mail, address, notes, consents, the plates and VINs of the vehicles they
+    own, and (through the registered erasure contributors) the free text of the other apps.
+    """
+    ensure_owned_by(dealership, customer)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the data is erased (the request, its date).")})
+    if ERASE_REASON_MAX_LENGTH is not None and len(reason) > ERASE_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "reason": _("Keep the reason to at most %(count)s characters.")
+                % {"count": ERASE_REASON_MAX_LENGTH}
+            }
+        )
+    locked = Customer.objects.select_for_update().get(id=customer.id, dealership=dealership)
+    if locked.erased_at is not None:
+        raise ValidationError(_("This customer's personal data was already erased."), code="already_erased")
+    now = timezone.now()
+    # Stored, so written in the dealership's language, as its staff will read it.
+    with translation.override(dealership.language):
+        placeholder = pgettext("erased customer", "Erased customer #%(id)s") % {"id": locked.id}
+        erased_text = pgettext("erased free text", "(erased)")
+    for name in CUSTOMER_FIELDS:
+        field = Customer._meta.get_field(name)
+        if isinstance(field, models.BooleanField):
+            setattr(locked, name, False)  # every consent withdrawn
+        elif name not in ("preferred_contact", "language"):  # preferences identify no one
+            setattr(locked, name, "")
+    locked.family_name = placeholder
+    # No search key: a name search finds nothing, not even the placeholder.
+    locked.family_name_search = ""
+    locked.opted_out_at = locked.opted_out_at or now
+    locked.erased_at = now
+    locked.full_clean(exclude=["dealership", "family_name_search"], validate_constraints=True)
+    locked.save()
+    vehicles = Vehicle.objects.for_dealership(dealership).filter(customer=locked).select_for_update()
+    for vehicle in vehicles:
+        # Make, model, year, engine and fuel stay for the statistics; they name no one.
+        vehicle.plate = ""
+        vehicle.vin = ERASED_VIN_FORMAT.format(id=vehicle.id)
+        _derive_search_fields(vehicle)
+        vehicle.customer = locked
+        _save(vehicle)
+    CampaignDecline.objects.filter(dealership=dealership, vehicle__customer=locked).update(
+        reason=erased_text, updated_at=now
+    )
+    erasure = CustomerErasure(
+        dealership=dealership, customer=locked, erased_at=now, erased_by=by, reason=reason
+    )
+    _save(erasure)
+    for contributor in privacy.erasure_contributors():
+        contributor(dealership, locked)
+    customer.refresh_from_db()
+    return erasure

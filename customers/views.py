@@ -5,7 +5,7 @@ from datetime import date
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from customers import importing, selectors, services
+from customers import file_sections, importing, privacy, selectors, services
 from customers.forms import (
     CampaignForm,
     CsvUploadForm,
+    CustomerEraseForm,
     CustomerForm,
     CustomerSearchForm,
     MileageForm,
@@ -134,6 +135,7 @@ def customer_detail(request: HttpRequest, access: StaffAccess, customer_id: int)
             "customer": customer,
             "vehicles": vehicles,
             "mileage_form": MileageForm(initial={"read_on": today}),
+            "sections": file_sections.customer_file_sections.render(access, customer, timezone.now()),
         },
     )
 
@@ -212,11 +214,15 @@ def vehicle_edit(request: HttpRequest, access: StaffAccess, vehicle_id: int) -> 
 
 
 @staff_view(Capability.MANAGE_CUSTOMERS)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def vehicle_mileage(request: HttpRequest, access: StaffAccess, vehicle_id: int) -> HttpResponse:
+    """Record a mileage reading (the customer file posts its inline form here); a refused reading
+    is shown again on its own page, with the error on the field."""
     vehicle = _vehicle_or_404(access, vehicle_id)
-    form = MileageForm(request.POST)
-    if form.is_valid():
+    form = MileageForm(
+        request.POST if request.method == "POST" else None, initial={"read_on": _today(access)}
+    )
+    if request.method == "POST" and form.is_valid():
         try:
             services.mileage_record(
                 dealership=access.dealership,
@@ -226,14 +232,16 @@ def vehicle_mileage(request: HttpRequest, access: StaffAccess, vehicle_id: int) 
             )
         except ValidationError as error:
             add_service_errors(form, error)
-    if form.errors:
-        for errors in form.errors.values():
-            for message in errors:  # an ErrorList yields its messages as text
-                messages.error(request, str(message))
-    else:
-        messages.success(request, _("Mileage recorded."))
-    return redirect(
-        "customer_detail", dealership_slug=access.dealership.slug, customer_id=vehicle.customer_id
+        else:
+            messages.success(request, _("Mileage recorded."))
+            return redirect(
+                "customer_detail", dealership_slug=access.dealership.slug, customer_id=vehicle.customer_id
+            )
+    return render(
+        request,
+        "customers/mileage_form.html",
+        {"dealership": access.dealership, "form": form, "vehicle": vehicle},
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -343,3 +351,48 @@ def campaign_vins_upload(request: HttpRequest, access: StaffAccess, campaign_id:
                     request, _("%(count)s VINs added to %(code)s.") % {"count": added, "code": campaign.code}
                 )
     return redirect("campaign_list", dealership_slug=access.dealership.slug)
+
+
+@staff_view(Capability.MANAGE_DEALERSHIP)
+@require_http_methods(["GET", "POST"])
+def customer_privacy(request: HttpRequest, access: StaffAccess, customer_id: int) -> HttpResponse:
+    """Everything held about the customer, to read, and the form that erases it on request."""
+    customer = _customer_or_404(access, customer_id)
+    form = CustomerEraseForm(request.POST or None, customer=customer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_erase(
+                dealership=access.dealership,
+                customer=customer,
+                by=access.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The customer's personal data was erased."))
+            return redirect(
+                "customer_privacy", dealership_slug=access.dealership.slug, customer_id=customer.id
+            )
+    return render(
+        request,
+        "customers/privacy.html",
+        {
+            "dealership": access.dealership,
+            "customer": customer,
+            "export": privacy.customer_export(dealership=access.dealership, customer=customer),
+            "form": form,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@staff_view(Capability.MANAGE_DEALERSHIP)
+def customer_export_json(request: HttpRequest, access: StaffAccess, customer_id: int) -> HttpResponse:
+    """The same export as a JSON file, to hand to the customer."""
+    customer = _customer_or_404(access, customer_id)
+    export = privacy.customer_export(dealership=access.dealership, customer=customer)
+    response = JsonResponse(export.as_json(), json_dumps_params={"ensure_ascii": False, "indent": 2})
+    filename = f"customer-{customer.id}-{export.exported_at:%Y%m%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

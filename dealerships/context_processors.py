@@ -21,6 +21,7 @@ class NavLink:
 # (label, url name, capability needed): the staff navigation, in the order of the desk's day.
 _NAV = [
     (_("Overview"), "dealership_home", Capability.VIEW_DEALERSHIP),
+    (_("Agenda"), "agenda", Capability.BOOK_APPOINTMENTS),
     (_("Phone booking"), "phone_booking", Capability.BOOK_APPOINTMENTS),
     (_("Customers"), "customer_search", Capability.MANAGE_CUSTOMERS),
     (_("Campaigns"), "campaign_list", Capability.MANAGE_CAMPAIGNS),

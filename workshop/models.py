@@ -23,6 +23,16 @@ class Skill(models.TextChoices):
     EV_HIGH_VOLTAGE = "ev_high_voltage", _("EV high voltage")
 
 
+def validate_skills(value: object) -> None:
+    """A list of Skill values, each at most once: the list is as long as the choice set at most."""
+    if (
+        not isinstance(value, list)
+        or not all(isinstance(skill, str) and skill in Skill.values for skill in value)
+        or len(set(value)) != len(value)
+    ):
+        raise ValidationError(_("Choose skills from the list."), code="invalid_skills")
+
+
 class WorkshopPolicy(DealershipOwned):
     """A dealership's booking policy; the defaults are the manuals' numbers."""
 
@@ -139,7 +149,7 @@ class Technician(DealershipOwned):
     )
     name = models.CharField(_("name"), max_length=120)
     # A list of Skill values; JSON so it is the same on PostgreSQL and SQLite.
-    skills = models.JSONField(_("skills"), default=list)
+    skills = models.JSONField(_("skills"), default=list, validators=[validate_skills])
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -153,11 +163,6 @@ class Technician(DealershipOwned):
     @property
     def skill_labels(self) -> list[str]:
         return [str(Skill(skill).label) for skill in self.skills if skill in Skill.values]
-
-    def clean(self) -> None:
-        unknown = set(self.skills or []) - set(Skill.values)
-        if not isinstance(self.skills, list) or unknown:
-            raise ValidationError({"skills": _("Choose skills from the list.")})
 
 
 class _WeeklyHours(DealershipOwned):

@@ -1,8 +1,9 @@
-"""The sentence for each reason the engine gives, in the user's language (R4.4: explain why)."""
+"""The sentence for each reason the engine gives, in the user's language (R4.4: explain why),
+and for each refusal: why a time cannot be booked, or why nothing can be offered."""
 
 from django.utils.translation import gettext_lazy as _
 
-from workshop.availability import Reason
+from workshop.availability import Reason, Refusal
 
 REASON_TEXTS = {
     Reason.EARLIEST: _("The earliest possible time."),
@@ -23,3 +24,31 @@ REASON_TEXTS = {
 
 def reason_text(reason: Reason) -> str:
     return str(REASON_TEXTS[reason])
+
+
+REFUSAL_TEXTS = {
+    Refusal.PASSED: _("That time has passed."),
+    Refusal.CLOSED_DAY: _("The workshop is closed that day."),
+    Refusal.NOT_A_SLOT: _("That is not a drop-off time. Choose one of the times offered."),
+    Refusal.SAME_DAY: _("Work cannot be booked for today."),
+    Refusal.EVENING_DROP_OFF_ONLY: _(
+        "Work of a full day or more is dropped off the evening before, from the evening drop-off time."
+    ),
+    Refusal.OUTSIDE_WINDOW: _("No time is free within the times the customer can come."),
+    Refusal.WORK_PAST_LAST_DAY: _("The work would not be finished by the last day open to booking."),
+    Refusal.NO_SKILL: _("No technician has the skill this work needs."),
+    Refusal.TECHNICIANS_FULL: _("The technicians' hours are fully booked."),
+    Refusal.ADVISOR_NOT_RECEIVING: _("The advisor does not receive customers at that time."),
+    Refusal.TAKEN: _("That time was just taken."),
+    Refusal.KEPT_FREE: _("That time is kept free for urgent work."),
+    Refusal.ADVISOR_FULL: _("The advisor has reached the daily maximum of customers."),
+    Refusal.ONLINE_FULL: _("The places for online booking are taken."),
+    Refusal.BEYOND_HORIZON: _("That time is past the booking horizon."),
+    Refusal.CLOSED_THROUGHOUT: _("The workshop is closed on every day open to booking."),
+    Refusal.NO_ADVISOR: _("No service advisor receives customers on the days open to booking."),
+    Refusal.FULLY_BOOKED: _("Every time open to booking is taken."),
+}
+
+
+def refusal_text(refusal: Refusal) -> str:
+    return str(REFUSAL_TEXTS[refusal])

@@ -1,6 +1,6 @@
 """The workshop manager's pages: policy, advisors, technicians and the job catalogue."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import time
 
@@ -19,7 +19,8 @@ from dealerships.access import Capability, StaffAccess
 from dealerships.forms import add_service_errors, format_intervals
 from dealerships.models import Dealership, Weekday
 from dealerships.scoping import staff_view
-from workshop import selectors, services
+from dealerships.services import OpeningInterval
+from workshop import capacity_warnings, selectors, services
 from workshop.forms import (
     AbsenceForm,
     AdvisorForm,
@@ -146,6 +147,57 @@ def _person_url(dealership: Dealership, kind: str, person_id: int) -> str:
     )
 
 
+def _hours_form_of(person: Advisor | Technician | None) -> WorkingHoursForm:
+    by_day = _hours_by_day(person.shifts.all()) if person else {}
+    return WorkingHoursForm(
+        prefix="hours", initial={f"day_{day}": format_intervals(pairs) for day, pairs in by_day.items()}
+    )
+
+
+def _person_page(
+    request: HttpRequest,
+    access: StaffAccess,
+    kind: str,
+    person: Advisor | Technician | None,
+    *,
+    form: AdvisorForm | TechnicianForm,
+    hours_form: WorkingHoursForm,
+    absence_form: AbsenceForm,
+    status: int,
+) -> HttpResponse:
+    """The person's page: their details and hours, and (once saved) their absences."""
+    dealership = access.dealership
+    today = timezone.localdate()
+    return render(
+        request,
+        "workshop/person_form.html",
+        {
+            "dealership": dealership,
+            "kind": kind,
+            "page": PEOPLE[kind],
+            "person": person,
+            "form": form,
+            "hours_form": hours_form,
+            "absences": selectors.absence_list_upcoming(dealership=dealership, person=person, today=today)
+            if person
+            else [],
+            "absence_form": absence_form,
+        },
+        status=status,
+    )
+
+
+def _capacity_warnings(
+    dealership: Dealership, person: Advisor | Technician, hours: Sequence[OpeningInterval]
+) -> list[str]:
+    """What the manager should know about what was just saved (R4.2): hours that are never
+    offered, bookings already past a lowered maximum."""
+    warnings = [capacity_warnings.hours_on_closed_days(dealership, hours)]
+    if isinstance(person, Advisor):
+        warnings.append(capacity_warnings.days_over_new_maximum(person, timezone.localdate()))
+    return [warning for warning in warnings if warning]
+
+
 def _person_edit(request: HttpRequest, access: StaffAccess, kind: str, person_id: int | None) -> HttpResponse:
     page = PEOPLE[kind]
     dealership = access.dealership
@@ -154,10 +206,7 @@ def _person_edit(request: HttpRequest, access: StaffAccess, kind: str, person_id
     if request.method == "POST":
         hours_form = WorkingHoursForm(request.POST, prefix="hours")
     else:
-        by_day = _hours_by_day(person.shifts.all()) if person else {}
-        hours_form = WorkingHoursForm(
-            prefix="hours", initial={f"day_{day}": format_intervals(pairs) for day, pairs in by_day.items()}
-        )
+        hours_form = _hours_form_of(person)
     if request.method == "POST" and form.is_valid() and hours_form.is_valid():
         try:
             saved = page.save(dealership, person, hours_form.intervals, form.cleaned_data)
@@ -165,40 +214,43 @@ def _person_edit(request: HttpRequest, access: StaffAccess, kind: str, person_id
             add_service_errors(form, error)
         else:
             messages.success(request, _("Saved."))
+            for warning in _capacity_warnings(dealership, saved, hours_form.intervals):
+                messages.warning(request, warning)
             return redirect(_person_url(dealership, kind, saved.id))
-    today = timezone.localdate()
-    return render(
+    return _person_page(
         request,
-        "workshop/person_form.html",
-        {
-            "dealership": dealership,
-            "kind": kind,
-            "page": page,
-            "person": person,
-            "form": form,
-            "hours_form": hours_form,
-            "absences": selectors.absence_list_upcoming(dealership=dealership, person=person, today=today)
-            if person
-            else [],
-            "absence_form": AbsenceForm(),
-        },
+        access,
+        kind,
+        person,
+        form=form,
+        hours_form=hours_form,
+        absence_form=AbsenceForm(),
         status=400 if request.method == "POST" else 200,
     )
 
 
 def _absence_add(request: HttpRequest, access: StaffAccess, kind: str, person_id: int) -> HttpResponse:
+    """Record an absence; a refused one re-renders the person's page with the errors on its fields."""
     person = _person_or_404(access, kind, person_id)
     form = AbsenceForm(request.POST)
     if form.is_valid():
         try:
             services.absence_create(dealership=access.dealership, person=person, **form.cleaned_data)
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Absence recorded."))
-    else:
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-    return redirect(_person_url(access.dealership, kind, person.id))
+            return redirect(_person_url(access.dealership, kind, person.id))
+    return _person_page(
+        request,
+        access,
+        kind,
+        person,
+        form=PEOPLE[kind].form_class(instance=person),
+        hours_form=_hours_form_of(person),
+        absence_form=form,
+        status=400,
+    )
 
 
 def _absence_delete(

@@ -19,7 +19,7 @@ from workshop.availability import JobLine, SlotRequest
 from workshop.models import Skill
 
 MONDAY = date(2026, 11, 23)
-SERVICE_DAYS_MESSAGE = "Choose a day between 2000-01-01 and 2099-12-31."
+SERVICE_DAYS_MESSAGE = "Choose a day between 01/01/2000 and 12/31/2099."  # in the user's own form
 
 
 @pytest.fixture(autouse=True)
@@ -67,7 +67,7 @@ def test_a_drop_off_past_the_horizon_is_a_field_error_when_booking(client, shop,
     }
     response = client.post(_url("api_appointment_list"), body, content_type="application/json")
     assert response.status_code == 400
-    assert response.json()["errors"] == {"drop_off": ["Appointments can be booked until 2027-01-22."]}
+    assert response.json()["errors"] == {"drop_off": ["Appointments can be booked until 01/22/2027."]}
     assert not Appointment.objects.exists()
 
 
@@ -127,4 +127,4 @@ def test_every_door_refuses_a_drop_off_past_the_horizon(client, shop):
             drop_off=at(date(2027, 6, 1), "10:00"),
             now=at(MONDAY, "10:00"),
         )
-    assert str(refused.value.message) == "Appointments can be booked until 2027-01-22."
+    assert str(refused.value.message) == "Appointments can be booked until 01/22/2027."

@@ -7,8 +7,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from bookings.models import Appointment
-from customers.models import CampaignVin
+from bookings.models import Appointment, ScriptPhrase
+from customers.models import CampaignDecline, CampaignVin, MileageReading, Vehicle
 from tests.factories.customers import CampaignFactory, CustomerFactory, VehicleFactory
 from tests.factories.workshop import AdvisorFactory, JobFactory, TechnicianFactory
 from tests.workshop.snapshots import at
@@ -42,9 +42,24 @@ URL = reverse("phone_booking", kwargs={"dealership_slug": "milano"})
 def test_r2_1_the_page_opens_with_the_greeting_and_finds_the_customer(client, alice, call):
     client.force_login(alice)
     page = client.get(URL).content.decode()
-    assert "Autosalone Milano, Service, Alice, buongiorno." in page  # the dealership's language
-    found = client.get(URL, {"q": "ab123"}).content.decode()
+    # In the dealership's language, the operator named by given and family name, as the guide says.
+    assert "Autosalone Milano, Service, Alice Advisor, buongiorno." in page
+    # Typed live, the results list the files; sent with Enter, the one file found opens.
+    found = client.get(URL, {"q": "ab123"}, headers={"HX-Request": "true"}).content.decode()
     assert f'href="?customer={call["customer"].id}"' in found
+    opened = client.get(URL, {"q": "ab123"})
+    assert opened["Location"] == f"{URL}?customer={call['customer'].id}"
+
+
+def test_several_files_found_are_listed_with_their_phone_numbers_to_tell_them_apart(client, alice, call):
+    for phone in ("+39 333 111 2222", "+39 333 444 5555"):
+        CustomerFactory(dealership=call["customer"].dealership, family_name="Greco", mobile_phone=phone)
+    client.force_login(alice)
+    found = client.get(URL, {"q": "Greco"})
+    assert found.status_code == 200
+    page = found.content.decode()
+    assert "+39 333 111 2222" in page
+    assert "+39 333 444 5555" in page
 
 
 def test_r2_5_the_customer_is_confirmed_and_r2_4_open_campaigns_show(client, alice, call, milano):
@@ -151,7 +166,7 @@ def test_the_next_day_is_proposed_from_a_sunday_call(client, alice, call):
     client.force_login(alice)
     with time_machine.travel(at(MONDAY + timedelta(days=6), "10:00"), tick=False):
         page = client.get(URL, _answers(call)).content.decode()
-    assert "Monday 30 November, 08:00" in page
+    assert "Monday Nov. 30, 2026, 8 a.m." in page  # the English formats
 
 
 @pytest.mark.parametrize("forged", ["nonsense", "1|2026-11-24T08:00:00", "x|y|z"])
@@ -211,3 +226,90 @@ def test_r5_3_who_booked_and_when_is_recorded_at_once(client, alice, call):
     assert appointment.booked_by == alice
     assert appointment.created_at == at(MONDAY, "10:00")  # in the system during the call
     assert appointment.transitions.get().at == at(MONDAY, "10:00")
+
+
+def test_r2_1_the_dealership_may_greet_with_the_given_name_only(client, alice, call, milano):
+    ScriptPhrase.objects.create(
+        dealership=milano,
+        key=ScriptPhrase.Key.GREETING,
+        language="it",
+        text="{dealership}, sono {given_name}.",
+    )
+    client.force_login(alice)
+    assert "Autosalone Milano, sono Alice." in client.get(URL).content.decode()
+
+
+@pytest.mark.parametrize("reason", ["bodywork", "tyres"])
+def test_r2_2_bodywork_and_tyres_are_reasons_the_operator_records(client, alice, call, reason):
+    client.force_login(alice)
+    page = client.get(URL, {"customer": call["customer"].id}).content.decode()
+    assert f'name="kind" value="{reason}"' in page
+    giulia = Advisor.objects.get(name="Giulia Conti")
+    client.post(URL, {**_answers(call, kind=reason), "proposal": f"{giulia.id}|2026-11-24T08:00:00+01:00"})
+    assert Appointment.objects.get().kind == reason
+
+
+@pytest.fixture
+def recall(milano, call):
+    campaign = CampaignFactory(
+        dealership=milano, code="REC-7", title="Airbag", labour_minutes=30, starts_on=date(2026, 1, 1)
+    )
+    CampaignVin.objects.create(dealership=milano, campaign=campaign, vin=call["vehicle"].vin)
+    return campaign
+
+
+def test_r2_4_an_open_campaign_the_customer_declines_is_left_out_with_the_reason_recorded(
+    client, alice, call, recall
+):
+    client.force_login(alice)
+    giulia = Advisor.objects.get(name="Giulia Conti")
+    answers = {
+        **_answers(call),
+        "declined_campaigns": [recall.id],
+        "proposal": f"{giulia.id}|2026-11-24T08:00:00+01:00",
+    }
+    without_reason = client.post(URL, answers)
+    assert without_reason.status_code == 400
+    assert "Say why the customer declines the campaign." in without_reason.content.decode()
+    assert not Appointment.objects.exists()
+    client.post(URL, {**answers, "decline_reason": "No time for the recall today"})
+    appointment = Appointment.objects.get()
+    assert [job.campaign_id for job in appointment.jobs.all()] == [None]
+    decline = CampaignDecline.objects.get()
+    assert (decline.campaign, decline.vehicle, decline.reason, decline.recorded_by) == (
+        recall,
+        call["vehicle"],
+        "No time for the recall today",
+        alice,
+    )
+
+
+def test_r2_4_an_open_campaign_not_declined_joins_the_jobs(client, alice, call, recall):
+    client.force_login(alice)
+    giulia = Advisor.objects.get(name="Giulia Conti")
+    client.post(URL, {**_answers(call), "proposal": f"{giulia.id}|2026-11-24T08:00:00+01:00"})
+    assert recall.id in [job.campaign_id for job in Appointment.objects.get().jobs.all()]
+    assert not CampaignDecline.objects.exists()
+
+
+def test_the_mileage_given_at_booking_becomes_the_vehicles_reading(client, alice, call):
+    client.force_login(alice)
+    giulia = Advisor.objects.get(name="Giulia Conti")
+    client.post(
+        URL, {**_answers(call, mileage_km="61200"), "proposal": f"{giulia.id}|2026-11-24T08:00:00+01:00"}
+    )
+    call["vehicle"].refresh_from_db()
+    assert (call["vehicle"].mileage_km, call["vehicle"].mileage_read_on) == (61_200, MONDAY)
+    reading = MileageReading.objects.get(vehicle=call["vehicle"])
+    assert reading.source == MileageReading.Source.BOOKING
+
+
+def test_a_mileage_lower_than_the_last_reading_is_a_field_error(client, alice, call):
+    Vehicle.objects.filter(pk=call["vehicle"].pk).update(mileage_km=70_000, mileage_read_on=date(2026, 9, 1))
+    client.force_login(alice)
+    page = client.get(URL, _answers(call, mileage_km="61200"))
+    assert page.status_code == 200
+    assert (
+        "The last reading was 70,000 km on 09/01/2026: the mileage cannot be lower." in page.content.decode()
+    )
+    assert 'name="proposal"' not in page.content.decode()

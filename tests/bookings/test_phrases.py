@@ -25,7 +25,7 @@ def test_r2_1_a_dealer_manager_rewrites_the_greeting_and_the_desk_reads_it(clien
     alice.save()
     client.force_login(alice)
     desk = client.get(reverse("phone_booking", kwargs={"dealership_slug": "milano"})).content.decode()
-    assert "Autosalone Milano, officina, sono Alice:" in desk
+    assert "Autosalone Milano, officina, sono Alice Advisor:" in desk
 
 
 def test_an_emptied_phrase_goes_back_to_the_default(milano):

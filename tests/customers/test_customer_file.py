@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from config.errors import ForeignRow
 from customers import services
@@ -126,7 +127,7 @@ def test_mileage_going_backwards_is_rejected_with_the_last_reading(milano, car):
             dealership=milano, vehicle=car, mileage_km=29_000, read_on=date(2026, 4, 1), source="staff"
         )
     assert caught.value.message_dict["mileage_km"] == [
-        "Mileage cannot go backwards: 30 000 km were read on 2026-03-01."
+        "Mileage cannot go backwards: 30,000 km were read on 03/01/2026."  # in the user's formats
     ]
     car.refresh_from_db()
     assert car.mileage_km == 30_000
@@ -156,3 +157,12 @@ def test_ownership_changes_keep_history(milano, car, mario):
     assert history == [("Núñez Rossi", date(2026, 6, 1)), ("Bianchi", None)]
     car.refresh_from_db()
     assert car.customer == buyer
+
+
+def test_the_mileage_refusal_reads_numbers_and_dates_as_the_language_writes_them(milano, car):
+    with translation.override("it"), pytest.raises(ValidationError) as caught:
+        services.mileage_record(
+            dealership=milano, vehicle=car, mileage_km=29_000, read_on=date(2026, 4, 1), source="staff"
+        )
+    assert "30.000 km" in caught.value.message_dict["mileage_km"][0]
+    assert "01/03/2026" in caught.value.message_dict["mileage_km"][0]

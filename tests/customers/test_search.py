@@ -4,6 +4,7 @@ import pytest
 
 from customers.selectors import MatchKind, customer_search
 from tests.factories.customers import CustomerFactory, VehicleFactory
+from tests.factories.dealerships import DealershipFactory
 
 
 @pytest.fixture
@@ -112,3 +113,28 @@ def test_search_runs_a_fixed_number_of_queries(milano, files, django_assert_max_
 def test_too_short_queries_find_nothing(milano, files):
     assert customer_search(dealership=milano, query="n") == []
     assert customer_search(dealership=milano, query="  ") == []
+
+
+@pytest.fixture
+def shanghai_customers(db):
+    shanghai = DealershipFactory(slug="shanghai-search", time_zone="Asia/Shanghai", language="zh-hans")
+    return {
+        "zhang_wei": CustomerFactory(dealership=shanghai, family_name="张", given_name="伟"),
+        "zhang_min": CustomerFactory(dealership=shanghai, family_name="张", given_name="敏"),
+        "ouyang": CustomerFactory(dealership=shanghai, family_name="欧阳", given_name="娜"),
+        "dealership": shanghai,
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("张", {"zhang_wei", "zhang_min"}),  # one character: the family name
+        ("张伟", {"zhang_wei"}),  # family name first, then the given name, no space
+        ("欧阳", {"ouyang"}),  # a two-character family name
+        ("欧阳娜", {"ouyang"}),
+    ],
+)
+def test_chinese_names_are_found_by_character_family_name_first(shanghai_customers, query, expected):
+    found = customer_search(dealership=shanghai_customers["dealership"], query=query)
+    assert {m.customer.id for m in found} == {shanghai_customers[key].id for key in expected}

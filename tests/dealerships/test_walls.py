@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib import admin
@@ -185,10 +186,8 @@ def _admin_model_of(route: Route):
     return None
 
 
-def _admin_object_pk(route: Route, world: dict) -> object:
-    model = _admin_model_of(route)
-    if model is None:  # e.g. view_on_site, which names its model by content type
-        return world["dealership"].pk
+def _sevilla_row(model, world: dict):
+    """Sevilla's row of the model, or None for a platform-wide model (brands, groups)."""
     by_model = {
         Dealership: world["dealership"],
         Closure: world["closure"],
@@ -202,13 +201,37 @@ def _admin_object_pk(route: Route, world: dict) -> object:
         type(world["group"]): world["group"],
     }
     if model in by_model:
-        return by_model[model].pk
+        return by_model[model]
     if any(f.name == "dealership" for f in model._meta.fields):
         obj = model.objects.filter(dealership=world["dealership"]).first()
         assert obj is not None, f"sevilla_world needs a {model.__name__} row for the walls test"
-        return obj.pk
+        return obj
+    return None
+
+
+def _admin_object_pk(route: Route, world: dict) -> object:
+    model = _admin_model_of(route)
+    if model is None:  # e.g. view_on_site, which names its model by content type
+        return world["dealership"].pk
+    row = _sevilla_row(model, world)
+    if row is not None:
+        return row.pk
     first = model.objects.first()  # a platform-wide model (brand): superusers only
     return first.pk if first is not None else 1
+
+
+def _admin_add_query(route: Route, world: dict) -> str:
+    """An admin add form's foreign keys aimed at Sevilla's rows, the way a raw-id field is
+    prefilled (?customer=<id>): the form must neither name nor offer them."""
+    model = _admin_model_of(route)
+    if model is None or not route.name.endswith("_add"):
+        return ""
+    aimed = {}
+    for field in model._meta.concrete_fields:
+        row = _sevilla_row(field.related_model, world) if field.many_to_one else None
+        if row is not None:
+            aimed[field.name] = row.pk
+    return "?" + urlencode(aimed) if aimed else ""
 
 
 # Keywords that point at one tenant's rows: a URL holding one must answer 403 or 404.
@@ -296,7 +319,7 @@ def test_an_outsider_sees_nothing_of_another_dealership(client, outsider, sevill
     checked = 0
     for route in _routes_to_walk():
         kwargs = _fill(route, sevilla_world)
-        url = _url(route, kwargs) + QUERY_FOR.get(route.name, "")
+        url = _url(route, kwargs) + (QUERY_FOR.get(route.name) or _admin_add_query(route, sevilla_world))
         client.force_login(outsider)  # again each time: some URLs (logout) end the session
         # Redirects are followed: a redirect is fine only if where it leads is closed too.
         response = getattr(client, method)(url, follow=True)

@@ -201,3 +201,35 @@ def test_a_technician_of_another_dealership_is_not_found(client, manager, sevill
     stranger = TechnicianFactory(dealership=sevilla)
     assert client.get(_url("technician_edit", technician_id=stranger.id)).status_code == 404
     assert Technician.objects.filter(dealership=sevilla).count() == 1
+
+
+def test_lowering_a_maximum_below_what_is_booked_tells_the_manager_and_the_load_shows_the_excess(
+    client, manager, milano
+):
+    advisor = AdvisorFactory(
+        dealership=milano, name="Giulia Conti", max_customers_per_day=8, max_online_per_day=2
+    )
+    tuesday = MONDAY + timedelta(days=1)
+    for n in range(4):
+        AppointmentFactory(advisor=advisor, drop_off_at=at(tuesday, "08:00") + timedelta(minutes=30 * n))
+    data = {
+        "name": "Giulia Conti",
+        "max_customers_per_day": "3",
+        "max_online_per_day": "2",
+        "is_active": "on",
+    }
+    data.update(_hours(**{str(d): "08:00-12:30, 14:00-18:30" for d in range(5)}))
+    saved = client.post(_url("advisor_edit", advisor_id=advisor.id), data, follow=True)
+    page = saved.content.decode()
+    assert "already has more customers than the new maximum of 3" in page
+    assert "11/24/2026 (4 booked)" in page
+    load = client.get(_url("workload_week"), {"start": MONDAY.isoformat()}).content.decode()
+    assert 'class="load-over"' in load
+    assert "1 over the maximum" in load
+
+
+def test_hours_on_a_day_the_dealership_is_closed_are_pointed_out(client, manager, milano):
+    data = {"name": "Marco Neri", "max_customers_per_day": "8", "max_online_per_day": "4", "is_active": "on"}
+    data.update(_hours(**{"0": "08:00-12:30", "5": "08:00-12:00"}))  # Milano opens Monday to Friday
+    page = client.post(_url("advisor_create"), data, follow=True).content.decode()
+    assert "The dealership is closed on Saturday: the hours given for those days are never offered." in page
