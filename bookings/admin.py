@@ -27,6 +27,21 @@ class AppointmentAdmin(DealershipScopedAdmin):
     list_filter = ["status", "channel"]
     raw_id_fields = ["customer", "vehicle", "advisor", "booked_by"]
     inlines = [AppointmentLabourInline]
+    # What takes capacity changes only through the booking services, which keep the day's
+    # capacity ledger under the day locks: the admin may not move, cancel or reassign.
+    readonly_fields = [
+        "advisor",
+        "status",
+        "local_day",
+        "drop_off_at",
+        "reception_ends_at",
+        "work_starts_at",
+        "promised_return_at",
+        "labour_minutes",
+        "uses_kept_free_time",
+        "capacity_override_reason",
+        "channel",
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

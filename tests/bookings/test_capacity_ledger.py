@@ -178,6 +178,7 @@ def _book(milano, shop, clock, *, advisor=0, vehicle=0, **extra):
 
 
 def test_r4_2_a_booking_and_its_cancellation_are_counted_in_the_days_ledger(milano, shop):
+    """R4.2, R4.8, R9.5: customers (online, past the maximum), their minutes, the labour."""
     appointment = _book(milano, shop, "08:00", channel=Channel.WEB)
     _book(milano, shop, "09:00", vehicle=1, capacity_override_reason="VIP customer")
     giulia = shop["advisors"][0].id
@@ -223,7 +224,7 @@ def test_a_move_frees_the_day_it_leaves_and_takes_the_one_it_goes_to(milano, sho
 
 
 def test_r9_5_a_hold_counts_while_it_lasts_and_writes_nothing_in_the_ledger(milano, shop):
-    """A hold stops counting by the clock, with nothing written then: the loader reads the live
+    """R9.5. A hold stops counting by the clock, with nothing written then: the loader reads the live
     holds beside the ledger, which holds never enter."""
     request = SlotRequest(jobs=(JobLine(skill=Skill.MAINTENANCE, minutes=30),), online=True)
     giulia = shop["advisors"][0]

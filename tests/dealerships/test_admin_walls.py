@@ -371,10 +371,12 @@ def test_an_appointment_cannot_be_changed_to_another_dealerships_customer(
     page = client.get(url)
     data = _submitted(page, Appointment)
     assert client.post(url, data).status_code == 302  # the form as shown is valid
-    for field in ("customer", "vehicle", "advisor"):
+    for field in ("customer", "vehicle"):
         response = client.post(url, data | {field: [str(torino_rows[type(getattr(appointment, field))].pk)]})
         assert response.status_code == 200
         assert list(response.context["adminform"].form.errors) == [field]
+    # The advisor is read-only in the admin (it takes capacity): a posted one is not taken.
+    client.post(url, data | {"advisor": [str(torino_rows[Advisor].pk)]})
     appointment.refresh_from_db()
     assert (appointment.customer, appointment.vehicle, appointment.advisor) == (
         milano_rows[Customer],
@@ -524,3 +526,18 @@ def test_references_to_rows_of_several_models_are_read_in_one_query(
         "vehicle": ["other_dealership"],
         "advisor": ["other_dealership"],
     }
+
+
+def test_the_admin_cannot_change_what_an_appointment_takes_of_the_capacity(client, milano):
+    """The capacity ledger is written by the booking services only: the admin's change form shows
+    an appointment's time, advisor and status but has no field to change them."""
+    from tests.factories.bookings import AppointmentFactory
+    from tests.factories.dealerships import UserFactory
+    from tests.factories.workshop import AdvisorFactory
+
+    appointment = AppointmentFactory(advisor=AdvisorFactory(dealership=milano))
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    page = client.get(f"/admin/bookings/appointment/{appointment.id}/change/").content.decode()
+    assert 'name="customer_requests"' in page  # what the customer said stays editable
+    for taken in ("advisor", "status", "drop_off_at_0", "promised_return_at_0", "local_day"):
+        assert f'name="{taken}"' not in page

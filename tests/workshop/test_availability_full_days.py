@@ -98,6 +98,7 @@ def test_a_day_full_for_ordinary_work_is_still_walked_for_urgent_work_on_its_kep
 
 
 def test_r9_5_a_day_whose_online_places_are_taken_is_full_for_online_requests_only():
+    """R9.5: the places kept for the phone desk are still there for it."""
     tuesday = MONDAY + timedelta(days=1)
     giulia = advisor(1, tuesday, booked_online=2, max_online=2, booked_customers=2)
     snapshot = Snapshot(tz=ROME, policy=POLICY, days=(capacity_day(tuesday, advisors=(giulia,)),))
