@@ -124,9 +124,9 @@ def test_r2_2_a_comeback_booked_through_the_api_is_stored_as_a_comeback(client, 
     # The kind alone says so too, as on the phone page.
     assert _book(client, shop, "2026-11-24T08:30:00+01:00", kind="comeback").status_code == 201
     assert Appointment.objects.filter(kind=AppointmentKind.COMEBACK, is_comeback=True).count() == 2
-    # Without either, a maintenance visit.
-    assert _book(client, shop, "2026-11-24T09:00:00+01:00").json()["kind"] == "maintenance"
-    contradiction = _book(client, shop, "2026-11-24T09:30:00+01:00", comeback=True, kind="maintenance")
+    # Without either, a maintenance visit (at 9:30: 9:00 is Giulia's kept-free quarter, R4.3).
+    assert _book(client, shop, "2026-11-24T09:30:00+01:00").json()["kind"] == "maintenance"
+    contradiction = _book(client, shop, "2026-11-24T10:00:00+01:00", comeback=True, kind="maintenance")
     assert contradiction.status_code == 400
     assert set(contradiction.json()["errors"]) == {"kind"}
 
