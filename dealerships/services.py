@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from dealerships.models import Closure, Dealership, OpeningHours
 from dealerships.ownership import ensure_owned_by
@@ -60,7 +61,8 @@ def opening_hours_replace(
     ]
     for row in rows:
         row.full_clean(exclude=["dealership"], validate_unique=False)
-    created = OpeningHours.objects.bulk_create(rows)
+    # With their copies in the audit trail (audit/ registers the history; bulk_create saves none).
+    created: list[OpeningHours] = bulk_create_with_history(rows, OpeningHours)
     capacity_changed(dealership_id=dealership.id)  # bulk_create sends no signal
     return created
 

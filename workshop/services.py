@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from dealerships.models import Dealership
 from dealerships.ownership import ensure_owned_by
@@ -68,9 +69,15 @@ def advisor_save(
     advisor.save()
     opening_intervals_validate(hours)
     AdvisorShift.objects.filter(advisor=advisor).delete()
-    AdvisorShift.objects.bulk_create(
-        AdvisorShift(dealership=dealership, advisor=advisor, weekday=i.weekday, starts=i.opens, ends=i.closes)
-        for i in hours
+    # With their copies in the audit trail (audit/ registers the history; bulk_create saves none).
+    bulk_create_with_history(
+        [
+            AdvisorShift(
+                dealership=dealership, advisor=advisor, weekday=i.weekday, starts=i.opens, ends=i.closes
+            )
+            for i in hours
+        ],
+        AdvisorShift,
     )
     capacity_changed(dealership_id=dealership.id)  # bulk_create sends no signal
     return advisor
@@ -90,11 +97,14 @@ def technician_save(
     technician.save()
     opening_intervals_validate(hours)
     TechnicianShift.objects.filter(technician=technician).delete()
-    TechnicianShift.objects.bulk_create(
-        TechnicianShift(
-            dealership=dealership, technician=technician, weekday=i.weekday, starts=i.opens, ends=i.closes
-        )
-        for i in hours
+    bulk_create_with_history(  # with their copies in the audit trail, as advisor_save's
+        [
+            TechnicianShift(
+                dealership=dealership, technician=technician, weekday=i.weekday, starts=i.opens, ends=i.closes
+            )
+            for i in hours
+        ],
+        TechnicianShift,
     )
     capacity_changed(dealership_id=dealership.id)  # bulk_create sends no signal
     return technician
