@@ -64,6 +64,8 @@ class Customer(DealershipOwned):
     # Service messages (confirmations, reminders) and marketing are consented to separately.
     consent_service_sms = models.BooleanField(_("service messages by SMS"), default=True)
     consent_service_email = models.BooleanField(_("service messages by e-mail"), default=True)
+    # WhatsApp is asked for on its own (its messages go through Meta): off until the customer says so.
+    consent_service_whatsapp = models.BooleanField(_("service messages by WhatsApp"), default=False)
     consent_marketing_sms = models.BooleanField(_("marketing by SMS"), default=False)
     consent_marketing_email = models.BooleanField(_("marketing by e-mail"), default=False)
     opted_out_at = models.DateTimeField(_("opted out of all messages at"), null=True, blank=True)

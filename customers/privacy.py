@@ -165,6 +165,7 @@ CUSTOMER_EXPORT_FIELDS = (
     "city",
     "consent_service_sms",
     "consent_service_email",
+    "consent_service_whatsapp",
     "consent_marketing_sms",
     "consent_marketing_email",
     "opted_out_at",

@@ -12,7 +12,7 @@ class NotificationsConfig(AppConfig):
         from bookings import signals
         from bookings.appointment_sections import appointment_page_sections
         from customers.file_sections import customer_file_sections
-        from notifications import receivers
+        from notifications import privacy, receivers
         from notifications.desk import appointment_messages, customer_messages_section
 
         signals.appointment_booked.connect(receivers.appointment_booked, dispatch_uid="notifications.booked")
@@ -27,3 +27,4 @@ class NotificationsConfig(AppConfig):
         )
         customer_file_sections.register("notifications/_customer_messages.html", customer_messages_section)
         appointment_page_sections.register("notifications/_messages.html", appointment_messages)
+        privacy.contributors_register()

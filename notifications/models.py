@@ -8,6 +8,7 @@ checks them again against what they are about, and sends them through their chan
 
 from datetime import time
 
+from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
@@ -24,6 +25,16 @@ class MessageKind(models.TextChoices):
     RESCHEDULED = "rescheduled", _("New time")
     CANCELLED = "cancelled", _("Cancellation")
     ACCESS_CODE = "access_code", _("Booking code")
+    # The proactive contacts of the follow-up rules sent as messages ("followup_" and the rule).
+    FOLLOWUP_FIRST_SERVICE = "followup_first_service", _("First-service reminder")  # R7.1
+    FOLLOWUP_PERIODIC_SERVICE = "followup_periodic_service", _("Periodic service reminder")  # R7.2
+    FOLLOWUP_LOST_CUSTOMER = "followup_lost_customer", _("Customer not seen for a long time")  # R7.3
+    FOLLOWUP_CAMPAIGN = "followup_campaign", _("Service campaign")  # R7.4
+    FOLLOWUP_RECALL = "followup_recall", _("Safety recall")  # R7.4
+    FOLLOWUP_REPAIR_SOLUTION = "followup_repair_solution", _("Repair solution found")  # R7.4
+    FOLLOWUP_BOOKING_NOT_MADE = "followup_booking_not_made", _("Booking not made")  # R7.6
+    FOLLOWUP_NO_SHOW = "followup_no_show", _("No-show: book again")  # R6.6
+    FOLLOWUP_SATISFACTION = "followup_satisfaction", _("Satisfaction follow-up")  # R9.1
 
 
 class MessageChannel(models.TextChoices):
@@ -46,6 +57,8 @@ class MessageStatus(models.TextChoices):
 
 # What a message body may weigh: a long e-mail, or ten SMS segments.
 TEXT_MAX_LENGTH = 5000
+# A dealership's own text of a message, before its placeholders are filled.
+TEMPLATE_MAX_LENGTH = 2000
 
 
 class OutboxMessage(DealershipOwned):
@@ -90,6 +103,8 @@ class OutboxMessage(DealershipOwned):
         _("text"), blank=True, max_length=TEXT_MAX_LENGTH, validators=[MaxLengthValidator(TEXT_MAX_LENGTH)]
     )
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # A failed message waits in the advisor's inbox until someone has dealt with it.
+    failure_handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
 
     class Meta:
         ordering = ["-due_at", "-id"]
@@ -207,3 +222,48 @@ class MessagingSettings(DealershipOwned):
 
     def __str__(self) -> str:
         return f"messaging settings of {self.dealership_id}"
+
+
+class MessageTemplate(DealershipOwned):
+    """A dealership's own words for one kind of message in one language, in place of the built-in
+    text; {placeholders} from notifications.templating are filled when the message is sent."""
+
+    kind = models.CharField(_("message"), max_length=30, choices=MessageKind.choices)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    # The e-mail's subject; blank keeps the built-in one.
+    subject = models.CharField(_("e-mail subject"), max_length=200, blank=True)
+    body = models.TextField(
+        _("text"),
+        max_length=TEMPLATE_MAX_LENGTH,
+        validators=[MaxLengthValidator(TEMPLATE_MAX_LENGTH)],
+    )
+
+    class Meta:
+        ordering = ["kind", "language"]
+        verbose_name = _("message text")
+        verbose_name_plural = _("message texts")
+        constraints = [
+            models.UniqueConstraint(fields=["dealership", "kind", "language"], name="message_template_one"),
+            MaxLengthCheck(field="body", max_length=TEMPLATE_MAX_LENGTH, name="message_template_body_length"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.language}"
+
+
+class CalendarFeed(DealershipOwned):
+    """An advisor's private iCalendar feed of their own appointments. The address holds a random
+    secret of which only the SHA-256 is kept; deleting the row revokes it, a new one rotates it."""
+
+    advisor = models.OneToOneField(
+        "workshop.Advisor", on_delete=models.CASCADE, related_name="+", verbose_name=_("service advisor")
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    last_read_at = models.DateTimeField(_("last read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return f"calendar feed of advisor {self.advisor_id}"

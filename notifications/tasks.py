@@ -10,6 +10,7 @@ from notifications.services.dispatch import (
     outbox_dispatch_across_dealerships,
     outbox_due_count_across_dealerships,
 )
+from notifications.services.retention import message_bodies_expire_across_dealerships
 
 # At most this many batches are started at once by one scan; each goes on while it finds full
 # batches, so a backlog drains at the speed of the workers, not of beat.
@@ -34,3 +35,9 @@ def outbox_send_task() -> int:
     if handled >= batch:
         outbox_send_task.delay()
     return handled
+
+
+@shared_task(name="notifications.tasks.message_bodies_expire", ignore_result=True, acks_late=True)
+def message_bodies_expire_task() -> int:
+    """Beat, daily: blank the texts of messages sent longer ago than MESSAGE_BODY_RETENTION_DAYS."""
+    return message_bodies_expire_across_dealerships(now=timezone.now())

@@ -2,7 +2,8 @@
 
 Twilio calls these public URLs; each names its dealership in the path, and a request counts only
 when its X-Twilio-Signature is valid for that dealership's auth token (403 otherwise, nothing
-changed). The answer is empty TwiML: replies are sent through the outbox, never inline.
+changed), and each client address may call them settings.TWILIO_WEBHOOK_RATE times (429
+beyond). The answer is empty TwiML: replies are sent through the outbox, never inline.
 """
 
 from collections.abc import Callable
@@ -14,8 +15,10 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from django_ratelimit.core import is_ratelimited
 from twilio.request_validator import RequestValidator  # type: ignore[import-untyped]
 
+from config.client_address import client_address
 from dealerships.models import Dealership
 from notifications.models import MessagingSettings
 from notifications.rendering import public_url
@@ -45,6 +48,21 @@ def signed_by_twilio(request: HttpRequest, dealership: Dealership) -> bool:
     return any(validator.validate(address, params, signature) for address in addresses)
 
 
+RETRY_AFTER_SECONDS = 60
+
+
+def _too_many_webhook_calls(request: HttpRequest) -> bool:
+    """Counts this request: at most settings.TWILIO_WEBHOOK_RATE per client address, checked
+    before the signature so a flood of forged calls costs no database or HMAC work."""
+    return is_ratelimited(
+        request,
+        group="twilio-webhooks",
+        key=lambda _group, request: client_address(request),
+        rate=settings.TWILIO_WEBHOOK_RATE,
+        increment=True,
+    )
+
+
 def twilio_webhook(view: WebhookView) -> Callable[..., HttpResponse]:
     """Resolve /hooks/twilio/<dealership_slug>/ to an active dealership (404 for an unknown
     one) and refuse a request Twilio did not sign for it (403)."""
@@ -53,6 +71,12 @@ def twilio_webhook(view: WebhookView) -> Callable[..., HttpResponse]:
     @require_POST
     @wraps(view)
     def wrapper(request: HttpRequest, dealership_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        if _too_many_webhook_calls(request):
+            response = HttpResponse(
+                "Too many requests. Try again in a minute.", status=429, content_type="text/plain"
+            )
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         dealership = Dealership.objects.filter(slug=dealership_slug, is_active=True).first()
         if dealership is None:
             raise Http404

@@ -34,7 +34,14 @@ from notifications.channels import (
     twilio_send,
     twilio_sent_lookup,
 )
-from notifications.models import MessageChannel, MessageKind, MessageStatus, MessagingSettings, OutboxMessage
+from notifications.models import (
+    MessageChannel,
+    MessageKind,
+    MessageStatus,
+    MessageTemplate,
+    MessagingSettings,
+    OutboxMessage,
+)
 from notifications.rendering import (
     INVITATION_KINDS,
     Rendered,
@@ -42,7 +49,7 @@ from notifications.rendering import (
     public_url,
     status_callback_path,
 )
-from notifications.services.outbox import customer_contact, customer_language
+from notifications.services.outbox import customer_contact, customer_language, phone_text
 
 logger = logging.getLogger(__name__)
 
@@ -125,16 +132,21 @@ def _twilio_account(rules: MessagingSettings) -> TwilioAccount:
     )
 
 
-def _channel_now(message: OutboxMessage) -> str | None:
+def _channel_now(message: OutboxMessage, *, account: TwilioAccount) -> str | None:
     """R2.7: the customer's preferred contact method, or the next one the file allows; a booking
-    made online is confirmed by e-mail where there is an address, for its invitation."""
+    made online is confirmed by e-mail where there is an address, for its invitation. A text
+    goes by WhatsApp instead of SMS where the dealership has a WhatsApp sender and the customer
+    consented to it."""
     appointment = message.appointment
     online_booking = (
         message.kind == MessageKind.BOOKING_CONFIRMATION
         and appointment is not None
         and appointment.channel == BookingChannel.WEB
     )
-    return schedule.channel_for(customer_contact(message.customer), invitation_wanted=online_booking)
+    channel = schedule.channel_for(customer_contact(message.customer), invitation_wanted=online_booking)
+    if channel == MessageChannel.SMS and message.customer.consent_service_whatsapp and account.whatsapp_from:
+        return MessageChannel.WHATSAPP
+    return channel
 
 
 def _verdict(message: OutboxMessage, *, rules: MessagingSettings, now: datetime) -> Verdict:
@@ -143,11 +155,10 @@ def _verdict(message: OutboxMessage, *, rules: MessagingSettings, now: datetime)
     if message.kind not in ASKED_FOR:
         if customer.opted_out_at is not None and message.channel != MessageChannel.PHONE:
             return Verdict(withdraw=gettext_noop("The customer has stopped all messages."))
-        if (
-            message.channel in (MessageChannel.SMS, MessageChannel.WHATSAPP)
-            and not customer.consent_service_sms
-        ):
+        if message.channel == MessageChannel.SMS and not customer.consent_service_sms:
             return Verdict(withdraw=gettext_noop("No consent to service messages by SMS."))
+        if message.channel == MessageChannel.WHATSAPP and not customer.consent_service_whatsapp:
+            return Verdict(withdraw=gettext_noop("No consent to service messages by WhatsApp."))
         if message.channel == MessageChannel.EMAIL and not customer.consent_service_email:
             return Verdict(withdraw=gettext_noop("No consent to service messages by e-mail."))
     if not message.channel:
@@ -215,11 +226,17 @@ def _recipient(message: OutboxMessage) -> str:
     if message.channel == MessageChannel.EMAIL:
         return customer.email
     if message.channel == MessageChannel.PHONE:
-        return str(customer.mobile_phone or customer.other_phone or "")
-    return str(customer.mobile_phone or "")
+        return phone_text(customer.mobile_phone) or phone_text(customer.other_phone)
+    return phone_text(customer.mobile_phone)
 
 
-def _render(message: OutboxMessage, *, now: datetime, reschedules: dict[int, int]) -> Rendered:
+# A dealership's own texts, by (dealership id, kind, language).
+Overrides = dict[tuple[int, str, str], MessageTemplate]
+
+
+def _render(
+    message: OutboxMessage, *, now: datetime, reschedules: dict[int, int], overrides: Overrides
+) -> Rendered:
     if message.appointment is None:  # rendered when it was written (a one-time code)
         return Rendered(subject=message.subject, body=message.rendered_text)
     sequence = reschedules.get(message.appointment.id, 0)
@@ -233,6 +250,7 @@ def _render(message: OutboxMessage, *, now: datetime, reschedules: dict[int, int
         customer=message.customer,
         now=now,
         sequence=sequence,
+        override=overrides.get((message.dealership_id, message.kind, message.language)),
     )
 
 
@@ -362,11 +380,13 @@ def outbox_deliver(*, message_ids: list[int], now: datetime) -> DispatchResult:
     result = DispatchResult()
     messages = list(
         OutboxMessage.objects.filter(id__in=message_ids, status=MessageStatus.SENDING)
-        .select_related(
-            "dealership", "customer", "appointment", "appointment__vehicle", "appointment__dealership"
-        )
+        .select_related("dealership", "customer", "appointment", "appointment__vehicle")
         .order_by("next_attempt_at", "id")
     )
+    for message in messages:
+        if message.appointment is not None:
+            # The appointment's dealership is the message's: the same row, not a second join.
+            message.appointment.dealership = message.dealership
     dealership_ids = {message.dealership_id for message in messages}
     rules_by_dealership = {
         rules.dealership_id: rules
@@ -389,6 +409,10 @@ def outbox_deliver(*, message_ids: list[int], now: datetime) -> DispatchResult:
         if invitations
         else {}
     )
+    overrides: Overrides = {
+        (template.dealership_id, template.kind, template.language): template
+        for template in MessageTemplate.objects.filter(dealership_id__in=dealership_ids)
+    }
     recorder = Recorder()
     for message in messages:
         rules = rules_by_dealership.get(message.dealership_id) or MessagingSettings(
@@ -396,7 +420,13 @@ def outbox_deliver(*, message_ids: list[int], now: datetime) -> DispatchResult:
         )
         try:
             _deliver_one(
-                message, rules=rules, now=now, reschedules=reschedules, result=result, recorder=recorder
+                message,
+                rules=rules,
+                now=now,
+                reschedules=reschedules,
+                overrides=overrides,
+                result=result,
+                recorder=recorder,
             )
         except Exception:  # one broken row must not stop the batch: it is retried like a timeout
             logger.exception("outbox message %s could not be sent", message.id)
@@ -414,12 +444,14 @@ def _deliver_one(
     rules: MessagingSettings,
     now: datetime,
     reschedules: dict[int, int],
+    overrides: Overrides,
     result: DispatchResult,
     recorder: Recorder,
 ) -> None:
+    account = _twilio_account(rules)
     chosen = not message.channel  # chosen now: this row is being sent for the first time
     if chosen:
-        message.channel = _channel_now(message) or ""
+        message.channel = _channel_now(message, account=account) or ""
         message.language = customer_language(message.customer, message.dealership)
     verdict = _verdict(message, rules=rules, now=now)
     if verdict.withdraw:
@@ -444,7 +476,7 @@ def _deliver_one(
         )
         result.waiting += 1
         return
-    rendered = _render(message, now=now, reschedules=reschedules)
+    rendered = _render(message, now=now, reschedules=reschedules, overrides=overrides)
     to = _recipient(message)
     written = {
         "channel": message.channel,
@@ -460,7 +492,6 @@ def _deliver_one(
         result.to_call += 1
         return
     attempts = message.attempts + 1
-    account = _twilio_account(rules)
     try:
         provider_id = _already_sent(message, rendered, to=to, account=account) or _send(
             message, rendered, to=to, account=account

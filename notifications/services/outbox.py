@@ -10,13 +10,14 @@ Moving or cancelling an appointment supersedes its rows still waiting, and write
 from datetime import datetime
 
 from django.db import transaction
+from phonenumber_field.phonenumber import PhoneNumber
 
 from bookings.models import AccessCode, Appointment
 from customers.models import Customer
 from dealerships.models import Dealership
 from dealerships.tenant_integrity import dangerously_vouch_same_dealership
 from notifications import schedule
-from notifications.models import MessageChannel, MessageKind, MessageStatus, OutboxMessage
+from notifications.models import MessageChannel, MessageKind, MessageStatus, MessageTemplate, OutboxMessage
 from notifications.rendering import text_render
 
 # Caused by one change, so keyed by instant rather than by day (schedule.idempotency_key).
@@ -27,12 +28,22 @@ def customer_language(customer: Customer, dealership: Dealership) -> str:
     return customer.language or dealership.language
 
 
+def phone_text(number: object) -> str:
+    """A stored phone number as E.164 text, "" for none. It is not validated again: it was when
+    it was written, and str() or bool() of a PhoneNumber runs the whole validation every time,
+    which the dispatcher would pay several times a message."""
+    if isinstance(number, PhoneNumber) and number.national_number:
+        return number.as_e164
+    return ""
+
+
 def customer_contact(customer: Customer) -> schedule.Contact:
+    mobile = phone_text(customer.mobile_phone)
     return schedule.Contact(
         preferred=customer.preferred_contact,
-        has_mobile=bool(customer.mobile_phone),
+        has_mobile=bool(mobile),
         has_email=bool(customer.email),
-        has_phone=bool(customer.mobile_phone or customer.other_phone),
+        has_phone=bool(mobile or phone_text(customer.other_phone)),
     )
 
 
@@ -137,6 +148,9 @@ def access_code_message(
         dealership=dealership,
         language=language,
         context={"code": code, "minutes": minutes, "customer": customer},
+        override=MessageTemplate.objects.for_dealership(dealership)
+        .filter(kind=MessageKind.ACCESS_CODE, language=language)
+        .first(),
     )
     row = OutboxMessage(
         dealership=dealership,
