@@ -130,6 +130,7 @@ def _booked_day(supply: "_DaySupply", ledger: DayLedger) -> CapacityDay:
         technician_minutes=unbooked.technician_minutes,
         technician_total_minutes=unbooked.technician_total_minutes,
         booked_labour=ledger.labour,
+        technician_hours=unbooked.technician_hours,
     )
 
 
@@ -141,6 +142,7 @@ def _only_advisor(capacity_day: CapacityDay, advisor_id: int) -> CapacityDay:
         technician_minutes=capacity_day.technician_minutes,
         technician_total_minutes=capacity_day.technician_total_minutes,
         booked_labour=capacity_day.booked_labour,
+        technician_hours=capacity_day.technician_hours,
     )
 
 
@@ -233,19 +235,22 @@ def _day_supply_build(settings: CapacitySettings, day: date, tz: ZoneInfo) -> _D
     weekday = day.weekday()
     opening_hours = settings.opening_by_weekday.get(weekday)
     if not opening_hours or _covers(settings.closures, day):
-        return _DaySupply(opening=(), unbooked=CapacityDay(day=day, opening=()))
+        return _DaySupply(opening=(), unbooked=CapacityDay(day=day, opening=(), technician_hours={}))
     technician_minutes: dict[str, int] = {}
     technician_total = 0
+    working: dict[str, list[Interval]] = {}
     for technician_id, skills in settings.technicians:
         if _covers(settings.technician_absences.get(technician_id, ()), day):
             continue
-        minutes = sum(
-            _interval(day, starts, ends, tz).minutes
+        hours = [
+            _interval(day, starts, ends, tz)
             for starts, ends in settings.technician_hours.get(technician_id, {}).get(weekday, ())
-        )
+        ]
+        minutes = sum(interval.minutes for interval in hours)
         technician_total += minutes
         for skill in skills:
             technician_minutes[skill] = technician_minutes.get(skill, 0) + minutes
+            working.setdefault(skill, []).extend(hours)
     opening = tuple(_interval(day, o, c, tz) for o, c in sorted(opening_hours))
     advisors = tuple(
         AdvisorDay(
@@ -272,8 +277,23 @@ def _day_supply_build(settings: CapacitySettings, day: date, tz: ZoneInfo) -> _D
             advisors=advisors,
             technician_minutes=technician_minutes,
             technician_total_minutes=technician_total,
+            # R4.8: labour is laid over when the technicians of each skill work.
+            technician_hours={skill: _merged(hours) for skill, hours in working.items()},
         ),
     )
+
+
+def _merged(intervals: list[Interval]) -> tuple[Interval, ...]:
+    """The intervals as the fewest that cover the same time: two technicians' shifts that
+    overlap or touch are one stretch of working time."""
+    merged: list[Interval] = []
+    for interval in sorted(intervals, key=lambda i: i.start):
+        if merged and interval.start <= merged[-1].end:
+            if interval.end > merged[-1].end:
+                merged[-1] = Interval(start=merged[-1].start, end=interval.end)
+        else:
+            merged.append(interval)
+    return tuple(merged)
 
 
 def _covers(ranges: Iterable[tuple[date, date]], day: date) -> bool:

@@ -15,8 +15,9 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.phonenumber import PhoneNumber
 
-from bookings import requests
-from bookings.models import REQUESTS_MAX_LENGTH, AppointmentKind
+from bookings import mobility_hooks, requests
+from bookings.mobility_hooks import MobilityOption
+from bookings.models import REQUESTS_MAX_LENGTH, AppointmentKind, MobilityKind
 from bookings.services import AppointmentDetails
 from customers.models import Campaign, Vehicle
 from customers.validation import clean_plate
@@ -25,17 +26,39 @@ from workshop.capacity_settings import CapacitySettings
 from workshop.models import Advisor, Job, Skill
 from workshop.templatetags.workshop import duration
 
-NO_MOBILITY, COURTESY_CAR = "none", "courtesy_car"
+NO_MOBILITY = mobility_hooks.NO_MOBILITY
 MORE_TIMES = 4  # R4.4: the alternatives "more times" asks for
-MOBILITY_OPTIONS = [
-    (NO_MOBILITY, _("No mobility needed")),
-    (COURTESY_CAR, _("Courtesy car")),
-    ("pickup_delivery", _("Pick-up and delivery")),
-    ("taxi", _("Taxi")),
-    ("staff_driver", _("A staff member drives the customer")),
-    ("public_transport", _("Public transport")),
-    ("other", _("Other")),
-]
+# The kinds that hand the customer a replacement vehicle (R3.4).
+REPLACEMENT_KINDS = frozenset(
+    {MobilityKind.BRAND_COURTESY_CAR, MobilityKind.OTHER_BRAND_COURTESY_CAR, MobilityKind.RENTAL}
+)
+MOBILITY_OPTIONS = [(NO_MOBILITY, _("No mobility needed")), *MobilityKind.choices]
+# Without the mobility layer's answer: every kind, plain (bookings.mobility_hooks).
+PLAIN_MOBILITY = tuple(MobilityOption(value=kind.value, label=str(kind.label)) for kind in MobilityKind)
+
+
+def mobility_option_label(option: MobilityOption) -> str:
+    """A solution as the radio list shows it: its name and what it costs this customer (R3.2, R3.5)."""
+    return f"{option.label} — {option.terms}" if option.terms else option.label
+
+
+class MobilityChoiceMixin:
+    """The mobility question (R3.3): every solution listed; those offered are the choices,
+    those not offered (here, or online) are listed apart with the reason."""
+
+    fields: dict[str, forms.Field]
+
+    def mobility_choices_set(self, options: Iterable[MobilityOption]) -> None:
+        options = tuple(options)
+        self.mobility_options = options
+        self.mobility_unavailable = [o for o in options if not o.offered]
+        cast(forms.ChoiceField, self.fields["mobility"]).choices = [
+            (NO_MOBILITY, _("No mobility needed")),
+            *((o.value, mobility_option_label(o)) for o in options if o.offered),
+        ]
+
+    def mobility_kind(self, value: str) -> str:
+        return "" if value == NO_MOBILITY else value
 
 
 class DealershipAnswersForm(forms.Form):
@@ -62,7 +85,7 @@ class DealershipAnswersForm(forms.Form):
         self.fields[field].widget.attrs.update(min=self.today.isoformat(), max=last.isoformat())
 
 
-class PhoneBookingForm(DealershipAnswersForm):
+class PhoneBookingForm(MobilityChoiceMixin, DealershipAnswersForm):
     """Everything the operator records during the call (R2.2-R2.6, R4), carried in the URL
     from step to step so the page can be reloaded or sent back at any point."""
 
@@ -124,9 +147,11 @@ class PhoneBookingForm(DealershipAnswersForm):
         *args: Any,
         vehicles: Iterable[Vehicle] = (),
         open_campaigns: Mapping[int, Iterable[Campaign]] | None = None,
+        mobility_options: Iterable[MobilityOption] = PLAIN_MOBILITY,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.mobility_choices_set(mobility_options)
         self.vehicles = {vehicle.id: vehicle for vehicle in vehicles}
         self.choices_set("vehicle", [(v.id, str(v)) for v in self.vehicles.values()])
         self.open_campaigns = {
@@ -201,9 +226,12 @@ class PhoneBookingForm(DealershipAnswersForm):
             kind=data["kind"],
             customer_requests=data["customer_requests"],
             test_drive_needed=data["test_drive_needed"],
-            replacement_vehicle_wanted=data["replacement_vehicle_wanted"] or data["mobility"] == COURTESY_CAR,
+            replacement_vehicle_wanted=(
+                data["replacement_vehicle_wanted"] or data["mobility"] in REPLACEMENT_KINDS
+            ),
             special_requests=data["special_requests"],
             mileage_km=data["mileage_km"],
+            mobility_kind=self.mobility_kind(data["mobility"]),
         )
 
 
@@ -323,7 +351,7 @@ class CodeForm(forms.Form):
     )
 
 
-class ServicesForm(DealershipAnswersForm):
+class ServicesForm(MobilityChoiceMixin, DealershipAnswersForm):
     jobs = forms.MultipleChoiceField(label=_("What should we do?"), widget=forms.CheckboxSelectMultiple)
     wished_date = forms.DateField(
         label=_("a day that suits you"),
@@ -341,9 +369,15 @@ class ServicesForm(DealershipAnswersForm):
     )
 
     def __init__(
-        self, *args: Any, jobs: Iterable[Job] = (), advisors: Iterable[Advisor] = (), **kwargs: Any
+        self,
+        *args: Any,
+        jobs: Iterable[Job] = (),
+        advisors: Iterable[Advisor] = (),
+        mobility_options: Iterable[MobilityOption] = PLAIN_MOBILITY,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.mobility_choices_set(mobility_options)
         self.offered_jobs = {job.code: job for job in jobs}
         self.date_picker_limit("wished_date")
         self.choices_set("jobs", [(job.code, job_label(job)) for job in self.offered_jobs.values()])

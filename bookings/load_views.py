@@ -27,7 +27,8 @@ def workload_week(request: HttpRequest, access: StaffAccess) -> HttpResponse:
         start = today
     monday = start - timedelta(days=start.weekday())
     snapshot = capacity_load(dealership=access.dealership, start=monday, end=monday + timedelta(days=6))
-    days = availability.day_loads(snapshot)
+    # R4.3, R4.6: today's kept-free quarters already past are not left for urgent work.
+    days = availability.day_loads(snapshot, now=timezone.now())
     advisor_names = {a.advisor_id: a.name for day in days for a in day.advisors}
     advisor_rows = [
         (name, [next((a for a in day.advisors if a.advisor_id == advisor_id), None) for day in days])

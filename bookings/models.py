@@ -79,6 +79,22 @@ def validate_documents(value: object) -> None:
 REQUESTS_MAX_LENGTH = 2000
 
 
+class MobilityKind(models.TextChoices):
+    """R3.3: the mobility solutions a dealership can offer while the car is in. The vocabulary
+    lives here so an appointment can remember the choice; the fleet and its planning are the
+    mobility app's."""
+
+    BRAND_COURTESY_CAR = "brand_courtesy_car", _("Courtesy car of our brand")
+    OTHER_BRAND_COURTESY_CAR = "other_brand_courtesy_car", _("Courtesy car of another brand")
+    RENTAL = "rental", _("Rental car")
+    PICKUP_DELIVERY = "pickup_delivery", _("Pick-up and delivery")
+    WAITING = "waiting", _("Waiting at the dealership")
+    TAXI = "taxi", _("Taxi")
+    STAFF_DRIVER = "staff_driver", _("A staff member drives the customer")
+    PUBLIC_TRANSPORT = "public_transport", _("Public transport")
+    OTHER = "other", _("Other")
+
+
 class Appointment(DealershipOwned):
     customer = models.ForeignKey(
         "customers.Customer",
@@ -111,6 +127,10 @@ class Appointment(DealershipOwned):
     )
     test_drive_needed = models.BooleanField(_("test drive needed"), default=False)
     replacement_vehicle_wanted = models.BooleanField(_("replacement vehicle wanted"), default=False)
+    # R3.3: the mobility solution the customer chose; empty when they need none.
+    mobility_kind = models.CharField(
+        _("mobility while the car is in"), max_length=30, choices=MobilityKind.choices, blank=True
+    )
     special_requests = models.TextField(
         _("special requests"),
         blank=True,

@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
-from bookings import lifecycle, offers, requests, selectors, self_service, services
+from bookings import lifecycle, mobility_hooks, requests, selectors, self_service, services
 from bookings.forms import (
-    COURTESY_CAR,
     MOBILITY_OPTIONS,
     NO_MOBILITY,
+    REPLACEMENT_KINDS,
     CodeForm,
     IdentifyForm,
     MoveDayForm,
@@ -37,7 +37,7 @@ from dealerships.models import Dealership
 from dealerships.scoping import public_view
 from dealerships.templatetags.local_formats import long_day_time
 from workshop import selectors as workshop_selectors
-from workshop.availability import DoubleOffer, Proposal
+from workshop.availability import Proposal
 from workshop.capacity_settings import capacity_settings
 from workshop.models import JobKind
 
@@ -213,10 +213,15 @@ def self_booking_times(request: HttpRequest, dealership: Dealership) -> HttpResp
         advisors=workshop_selectors.advisor_list(dealership=dealership),
         # The customer's usual advisor: the one of their last appointment.
         initial={"advisor": selectors.last_advisor_id(dealership=dealership, customer=customer)},
+        # R3.2, R3.3, R3.5: every solution with its terms for this car; caps honoured online.
+        mobility_options=mobility_hooks.layer().options(
+            dealership=dealership, vehicle=vehicle, job_minutes=None, online=True, now=now
+        ),
         settings=settings,
         today=now.astimezone(dealership.tz).date(),
     )
-    offer, error, work, taken_time, status = None, None, None, None, 200
+    offer: mobility_hooks.MobilityOffer | None = None
+    error, work, taken_time, status = None, None, None, 200
     choice = ProposalChoiceForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         work = requested_work_for(form, dealership=dealership, wanted=form.work_wanted(vehicle=vehicle))
@@ -248,9 +253,11 @@ def self_booking_times(request: HttpRequest, dealership: Dealership) -> HttpResp
                     dealership=dealership, session=session, step=FunnelEvent.Step.TIME, now=now
                 )
                 return redirect("self_booking_confirm", dealership_slug=dealership.slug)
-        offer = offers.availability_offer(
+        # Only times whose whole stay has the chosen mobility free, with the car or option (R3.1, R3.7).
+        offer = mobility_hooks.layer().offer(
             dealership=dealership,
             request=work.slot_request,
+            mobility_kind=form.cleaned_data["mobility"],
             now=now,
             from_time=taken_time,
             settings=work.settings,
@@ -264,8 +271,9 @@ def self_booking_times(request: HttpRequest, dealership: Dealership) -> HttpResp
             "vehicle": vehicle,
             "form": form,
             "choice": choice,
-            "offer": offer,
-            "proposals": _in_time_order(offer),
+            "offer": offer.offer if offer else None,
+            "proposals": _in_time_order(offer.rows if offer else []),
+            "mobility_message": offer.message if offer else "",
             "error": error,
         },
         status=status,
@@ -294,6 +302,7 @@ def self_booking_confirm(request: HttpRequest, dealership: Dealership) -> HttpRe
     if request.method == "POST":
         now = timezone.now()
         settings = capacity_settings(dealership)
+        mobility = state.get("mobility", NO_MOBILITY)
         jobs, unknown = requests.catalogue_jobs(settings=settings, codes=state["jobs"])
         try:
             if unknown:  # the catalogue changed since the customer chose: choose again
@@ -317,11 +326,16 @@ def self_booking_confirm(request: HttpRequest, dealership: Dealership) -> HttpRe
                     channel=Channel.WEB,
                     holder=session,
                     details=services.AppointmentDetails(
-                        replacement_vehicle_wanted=state.get("mobility") == COURTESY_CAR
+                        replacement_vehicle_wanted=state.get("mobility") in REPLACEMENT_KINDS,
+                        mobility_kind="" if mobility == NO_MOBILITY else mobility,
                     ),
                     settings=work.settings,
                 )
-        except (SlotTaken, ValidationError):  # taken meanwhile, or the jobs changed: choose again
+        except SlotTaken as refused:  # taken meanwhile: choose again
+            if refused.field == "mobility":  # the car went meanwhile: say so (R3.7)
+                messages.error(request, str(refused.message))
+            return redirect("self_booking_times", dealership_slug=dealership.slug)
+        except ValidationError:  # the jobs changed: choose again
             return redirect("self_booking_times", dealership_slug=dealership.slug)
         # The confirmation with its invitation is in the outbox, written with the booking.
         token = self_service.manage_token(appointment)
@@ -411,10 +425,13 @@ def self_booking_manage(request: HttpRequest, dealership: Dealership, token: str
         )
         wished = day_form.cleaned_data["wished_date"] if day_form.is_bound and day_form.is_valid() else None
         # The appointment's own jobs, as the move's check reads them: only times it accepts;
-        # from the start of the day the customer picked, if they picked one.
-        offer = offers.availability_offer(
+        # from the start of the day the customer picked, if they picked one; and, when it has a
+        # courtesy car or another mobility solution, only times at which that is free for the
+        # whole stay, with the car or option of each (R3.1, R3.7), as when booking.
+        offer = mobility_hooks.layer().offer(
             dealership=dealership,
             request=requests.appointment_slot_request(appointment, wished_day=wished, alternatives=4),
+            mobility_kind=appointment.mobility_kind or mobility_hooks.NO_MOBILITY,
             now=now,
             from_time=datetime.combine(wished, time(), tzinfo=dealership.tz) if wished else None,
             settings=settings,
@@ -428,8 +445,8 @@ def self_booking_manage(request: HttpRequest, dealership: Dealership, token: str
             "can_move": can_move,
             "moving": moving,
             "day_form": day_form,
-            "offer": offer,
-            "proposals": _in_time_order(offer),
+            "offer": offer.offer if offer else None,
+            "proposals": _in_time_order(offer.rows if offer else []),
             "cancelling": can_cancel and "cancel" in request.GET and not moving,
             "can_cancel": can_cancel,
             "error": error,
@@ -438,7 +455,7 @@ def self_booking_manage(request: HttpRequest, dealership: Dealership, token: str
     )
 
 
-def _in_time_order(offer: DoubleOffer | None) -> list[Proposal]:
-    """The offer's proposals as a customer reads a list of times: earliest first, day by day
-    (the engine's order puts the other period's time second, R4.4)."""
-    return sorted(offer.proposals, key=lambda proposal: proposal.drop_off) if offer else []
+def _in_time_order(rows: list[tuple[Proposal, str]]) -> list[tuple[Proposal, str]]:
+    """The offer's proposals (each with its mobility note) as a customer reads a list of times:
+    earliest first, day by day (the engine's order puts the other period's time second, R4.4)."""
+    return sorted(rows, key=lambda row: row[0].drop_off)

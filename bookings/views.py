@@ -20,8 +20,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from bookings import offers, phrases, selectors, services
+from bookings import mobility_hooks, phrases, selectors, services
 from bookings.forms import MORE_TIMES, PhoneBookingForm, ProposalChoiceForm, requested_work_for
+from bookings.mobility_hooks import MobilityOffer
 from bookings.models import Appointment, AppointmentKind, Document, ScriptPhrase
 from bookings.requests import RequestedWork
 from config.errors import SlotTaken
@@ -34,7 +35,7 @@ from dealerships.access import Capability, StaffAccess
 from dealerships.forms import add_service_errors
 from dealerships.models import Dealership, User
 from dealerships.scoping import HtmxRequest, staff_view
-from workshop.availability import DoubleOffer
+from workshop.availability import SlotRequest
 from workshop.capacity_settings import capacity_settings
 
 
@@ -64,13 +65,11 @@ def phone_booking(request: HtmxRequest, access: StaffAccess) -> HttpResponse:
         dealership, customer, answers, now=now, asked=request.method == "POST" or "find" in answers
     )
     work: RequestedWork | None = None
-    offer: DoubleOffer | None = None
+    offer: MobilityOffer | None = None
     if form.is_bound and form.is_valid():
         work = requested_work_for(form, dealership=dealership, wanted=form.work_wanted())
     if work is not None and request.method == "GET":
-        offer = offers.availability_offer(
-            dealership=dealership, request=work.slot_request, now=now, settings=work.settings
-        )
+        offer = _offer(dealership, form, work, now=now)
     elif work is not None and customer is not None and work.vehicle is not None:
         # Always so: the form is bound only with a customer, and the vehicle is a required answer.
         appointment, offer = _book_the_chosen_time(
@@ -92,7 +91,9 @@ def phone_booking(request: HtmxRequest, access: StaffAccess) -> HttpResponse:
             "customer": customer,
             "form": form,
             "work": work,
-            "offer": offer,
+            "offer": offer.offer if offer else None,
+            "offer_rows": offer.rows if offer else [],
+            "mobility_message": offer.message if offer else "",
             "open_campaigns": form.open_campaigns,
             "already_booked": list(
                 selectors.open_appointments_of_vehicles(
@@ -125,6 +126,8 @@ def _call_form(
 ) -> PhoneBookingForm:
     """The call's answers so far; bound once there is a customer and times were asked for."""
     vehicles = list(customer.vehicles.all()) if customer else []
+    chosen = answers.get("vehicle", "")
+    vehicle = next((v for v in vehicles if str(v.id) == chosen), vehicles[0] if len(vehicles) == 1 else None)
     initial: dict[str, object] = {
         "customer": customer.id if customer else None,
         "kind": AppointmentKind.MAINTENANCE,
@@ -136,6 +139,12 @@ def _call_form(
         initial=initial,
         vehicles=vehicles,
         open_campaigns=_open_campaigns(dealership, vehicles, now),
+        # R3.2, R3.3, R3.5: every solution with what it costs this customer's vehicle.
+        mobility_options=mobility_hooks.layer().options(
+            dealership=dealership, vehicle=vehicle, job_minutes=None, online=False, now=now
+        )
+        if customer
+        else (),
         # The tenant check read the dealership's row in this request: its version is current.
         settings=capacity_settings(dealership, version=dealership.capacity_version),
         today=now.astimezone(dealership.tz).date(),
@@ -151,16 +160,14 @@ def _book_the_chosen_time(
     work: RequestedWork,
     *,
     now: datetime,
-) -> tuple[Appointment | None, DoubleOffer | None]:
+) -> tuple[Appointment | None, MobilityOffer | None]:
     """Book the time the customer chose: (the appointment, None), or (None, the offer to read
     out instead: the next times after one just taken)."""
     dealership = access.dealership
     choice = ProposalChoiceForm(request.POST)
     if not choice.is_valid():
         messages.error(request, _("Choose one of the times offered."))
-        return None, offers.availability_offer(
-            dealership=dealership, request=work.slot_request, now=now, settings=work.settings
-        )
+        return None, _offer(dealership, form, work, now=now)
     advisor_id, drop_off = choice.cleaned_data["proposal"]
     try:
         with transaction.atomic():  # the page goes on after SlotTaken (appointment_book)
@@ -193,14 +200,31 @@ def _book_the_chosen_time(
     except SlotTaken as refused:  # its message says why: taken meanwhile, technicians full, ...
         messages.error(request, _("%(why)s Here are the next free times.") % {"why": refused.message})
         more_times = replace(work.slot_request, alternatives=max(work.slot_request.alternatives, MORE_TIMES))
-        return None, offers.availability_offer(
-            dealership=dealership,
-            request=more_times,
-            now=timezone.now(),
-            from_time=drop_off,
-            settings=work.settings,
+        return None, _offer(
+            dealership, form, work, now=timezone.now(), request=more_times, from_time=drop_off
         )
     return appointment, None
+
+
+def _offer(
+    dealership: Dealership,
+    form: PhoneBookingForm,
+    work: RequestedWork,
+    *,
+    now: datetime,
+    request: SlotRequest | None = None,
+    from_time: datetime | None = None,
+) -> MobilityOffer:
+    """The double offer, kept to the times the chosen mobility is free for the whole
+    immobilisation, with the car or option of each (R3.1, R3.7; bookings.mobility_hooks)."""
+    return mobility_hooks.layer().offer(
+        dealership=dealership,
+        request=request or work.slot_request,
+        mobility_kind=form.cleaned_data["mobility"],
+        now=now,
+        from_time=from_time,
+        settings=work.settings,
+    )
 
 
 def _greeting(dealership: Dealership, user: User, now: datetime) -> str:

@@ -5,3 +5,22 @@ from django.utils.translation import gettext_lazy as _
 class MobilityConfig(AppConfig):
     name = "mobility"
     verbose_name = _("Mobility")
+
+    def ready(self) -> None:
+        # The reservation follows its appointment inside the booking's own transaction, and the
+        # booking pages get the real mobility layer, without bookings importing mobility.
+        from bookings import mobility_hooks, signals
+        from bookings.appointment_sections import appointment_page_sections
+        from mobility import hooks, receivers, views
+
+        signals.appointment_booked.connect(receivers.appointment_booked, dispatch_uid="mobility.booked")
+        signals.appointment_rescheduled.connect(
+            receivers.appointment_rescheduled, dispatch_uid="mobility.rescheduled"
+        )
+        signals.appointment_status_changed.connect(
+            receivers.appointment_status_changed, dispatch_uid="mobility.status_changed"
+        )
+        mobility_hooks.register(hooks.MobilityLayer())
+        appointment_page_sections.register(
+            "mobility/_appointment_section.html", views.appointment_mobility_section
+        )

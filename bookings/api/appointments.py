@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings import lifecycle, offers, requests, selectors, services
+from bookings import lifecycle, mobility_hooks, requests, selectors, services
 from bookings.api.availability import (
     ProposalSerializer,
     extra_labour,
@@ -40,6 +40,7 @@ from bookings.models import (
     Channel,
     Document,
     IdempotencyKey,
+    MobilityKind,
 )
 from bookings.requests import DESCRIPTION_MAX_LENGTH, RequestedWork
 from bookings.services.transitions import REASON_MAX_LENGTH
@@ -135,6 +136,9 @@ class AppointmentFieldsSerializer(serializers.Serializer):
     customer_requests = serializers.CharField(max_length=REQUESTS_MAX_LENGTH)
     test_drive_needed = serializers.BooleanField()
     replacement_vehicle_wanted = serializers.BooleanField()
+    mobility_kind = serializers.CharField(
+        max_length=30, help_text="R3.3: the mobility chosen, empty for none"
+    )
     special_requests = serializers.CharField(max_length=REQUESTS_MAX_LENGTH)
     mileage_km = serializers.IntegerField(allow_null=True)
     cancel_reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
@@ -178,6 +182,14 @@ class BookSerializer(serializers.Serializer):
     )
     test_drive_needed = serializers.BooleanField(default=False)
     replacement_vehicle_wanted = serializers.BooleanField(default=False)
+    mobility_kind = serializers.ChoiceField(
+        choices=MobilityKind.choices,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="R3.3, R3.8: the mobility the customer chose; a planned one is reserved with the "
+        "booking for the whole stay, or the booking is refused (409) with the next time it is free",
+    )
     special_requests = serializers.CharField(
         max_length=REQUESTS_MAX_LENGTH, required=False, default="", allow_blank=True
     )
@@ -319,6 +331,7 @@ class AppointmentListApi(AppointmentApiBase):
                     replacement_vehicle_wanted=data["replacement_vehicle_wanted"],
                     special_requests=data["special_requests"],
                     mileage_km=data.get("mileage_km"),
+                    mobility_kind=data["mobility_kind"],
                 ),
                 settings=work.settings,
             )
@@ -337,7 +350,15 @@ class AppointmentListApi(AppointmentApiBase):
                 action=book_it,
             )
         except SlotTaken as refused:
-            raise _with_next_proposals(refused, dealership, customer, work, now, data["drop_off"]) from None
+            raise _with_next_proposals(
+                refused,
+                dealership,
+                customer,
+                work,
+                now,
+                data["drop_off"],
+                mobility_kind=data["mobility_kind"],
+            ) from None
         return Response(body, status=code)
 
 
@@ -357,22 +378,31 @@ def _with_next_proposals(
     work: RequestedWork,
     now: datetime,
     wanted: datetime,
+    *,
+    mobility_kind: str = "",
 ) -> SlotTaken:
     """R4.4 when the time wanted is refused (taken meanwhile, or never free): the next free
-    times after it, so the caller can offer them, preferring the customer's usual advisor."""
+    times after it, so the caller can offer them, preferring the customer's usual advisor; with
+    the chosen mobility, only times it is free for the whole stay (R3.7). The refusal keeps its
+    kind (a mobility refusal stays one)."""
     usual_advisor = selectors.last_advisor_id(dealership=dealership, customer=customer)
-    offer = offers.availability_offer(
-        dealership=dealership,
-        request=replace(work.slot_request, advisor_id=usual_advisor),
-        now=now,
-        from_time=wanted,
-        settings=work.settings,
+    offer = (
+        mobility_hooks.layer()
+        .offer(
+            dealership=dealership,
+            request=replace(work.slot_request, advisor_id=usual_advisor),
+            mobility_kind=mobility_kind or mobility_hooks.NO_MOBILITY,
+            now=now,
+            from_time=wanted,
+            settings=work.settings,
+        )
+        .offer
     )
     proposals = [proposal_data(p) for p in offer.proposals]
     for proposal in proposals:  # JSON-ready: the error handler does not run serializers
         for key in ("day", "drop_off", "reception_ends", "work_starts", "promised_return"):
             proposal[key] = proposal[key].isoformat()
-    return SlotTaken(refused.message, field=refused.field, **refused.extra, proposals=proposals)
+    return type(refused)(refused.message, field=refused.field, **refused.extra, proposals=proposals)
 
 
 class AppointmentListQuerySerializer(serializers.Serializer):

@@ -68,6 +68,7 @@ class AppointmentDetails:
     replacement_vehicle_wanted: bool = False
     special_requests: str = ""
     mileage_km: int | None = None
+    mobility_kind: str = ""  # R3.3: a MobilityKind value, "" when no mobility is needed
 
 
 NO_DETAILS = AppointmentDetails()
@@ -286,6 +287,7 @@ def appointment_book(
         customer_requests=details.customer_requests,
         test_drive_needed=details.test_drive_needed,
         replacement_vehicle_wanted=details.replacement_vehicle_wanted,
+        mobility_kind=details.mobility_kind,
         special_requests=details.special_requests,
         mileage_km=details.mileage_km,
     )

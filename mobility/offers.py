@@ -1,0 +1,196 @@
+"""One offer for workshop and mobility (R3.1, R3.3, R3.4, R3.7): the workshop's double offer
+(bookings.offers) kept to the times whose whole immobilisation, drop-off to promised return,
+has the chosen solution free, each saying which car or option; when none is, the offer says
+when the solution is next free and proposes the times from then on."""
+
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from bookings import offers
+from bookings.mobility_hooks import MobilityOffer
+from dealerships.models import Dealership
+from mobility import availability
+from mobility.availability import FleetSnapshot, SolutionPlan
+from mobility.snapshot import Fleet, fleet_read, fleet_snapshot_load, solution_next_free
+from workshop.availability import DoubleOffer, Proposal, SlotRequest
+from workshop.capacity_settings import CapacitySettings, capacity_settings
+
+# The workshop offer is asked again from the next free time at most so often (R3.7).
+MAX_REASKS = 3
+# When the offer's times are all taken, this many more are asked for before looking further.
+WIDER_ALTERNATIVES = 6
+# How far ahead the next free time of the solution is looked for, at most: never past the
+# booking horizon either.
+NEXT_FREE_HORIZON = timedelta(days=60)
+
+
+def _note(plan: SolutionPlan, answer: availability.Availability) -> str:
+    note = f"{plan.label}: {answer.unit.label}" if answer.unit is not None else plan.label
+    if answer.at_cap:  # staff may still book it; online it is not offered (R3.7)
+        note = _("%(option)s (at its cap that day)") % {"option": note}
+    return note
+
+
+def _match(
+    snapshot: FleetSnapshot, plans: list[SolutionPlan], proposal: Proposal, *, online: bool
+) -> str | None:
+    """Which car or option goes with the proposal: the first plan free for its immobilisation."""
+    for plan in plans:
+        answer = availability.solution_availability(
+            snapshot, plan, proposal.drop_off, proposal.promised_return, online=online
+        )
+        if answer.free:
+            return _note(plan, answer)
+    return None
+
+
+def _kept(
+    snapshot: FleetSnapshot, plans: list[SolutionPlan], offer: DoubleOffer, *, online: bool
+) -> tuple[list[Proposal], list[str]]:
+    proposals, notes = [], []
+    for proposal in offer.proposals:
+        note = _match(snapshot, plans, proposal, online=online)
+        if note is not None:
+            proposals.append(proposal)
+            notes.append(note)
+    return proposals, notes
+
+
+def _horizon_end(dealership: Dealership, today: date, settings: CapacitySettings) -> datetime:
+    """The local midnight after the booking horizon's last day."""
+    last_day = today + timedelta(days=settings.booking_horizon_days)
+    return datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=dealership.tz)
+
+
+def _span(offer: DoubleOffer) -> tuple[datetime, datetime]:
+    return min(p.drop_off for p in offer.proposals), max(p.promised_return for p in offer.proposals)
+
+
+def mobility_offer(
+    *,
+    dealership: Dealership,
+    request: SlotRequest,
+    mobility_kind: str,
+    now: datetime,
+    from_time: datetime | None = None,
+    settings: CapacitySettings | None = None,
+) -> MobilityOffer:
+    """The double offer narrowed to the times the chosen kind of mobility is free for the whole
+    immobilisation, with the car or option of each (R3.1, R3.7). A kind the dealership does
+    not plan leaves the offer as it is."""
+    if settings is None:
+        settings = capacity_settings(dealership)
+    offer = offers.availability_offer(
+        dealership=dealership, request=request, now=now, from_time=from_time, settings=settings
+    )
+    if not offer.proposals:
+        return MobilityOffer(offer=offer)
+    wanted = 2 + request.alternatives
+    # The solutions, caps and holds, read once for every snapshot and search to the horizon.
+    today = now.astimezone(dealership.tz).date()
+    fleet = fleet_read(
+        dealership=dealership,
+        today=today,
+        kind=mobility_kind,
+        first_day=today,
+        last_day=_horizon_end(dealership, today, settings).date(),
+    )
+    start, end = _span(offer)
+    snapshot = fleet_snapshot_load(dealership=dealership, start=start, end=end, now=now, fleet=fleet)
+    plans = list(snapshot.plans)
+    if not plans:  # a kind the dealership does not plan: the workshop's offer as it is
+        return MobilityOffer(offer=offer)
+    proposals, notes = _kept(snapshot, plans, offer, online=request.online)
+    if len(proposals) == len(offer.proposals):  # the common case: one snapshot, nothing more
+        return MobilityOffer(offer=offer, notes=tuple(notes))
+    if not proposals:
+        return _from_next_free(
+            dealership=dealership,
+            request=request,
+            offer=offer,
+            fleet=fleet,
+            now=now,
+            settings=settings,
+        )
+    # Some times are free: ask for more and keep as many as the offer would have had.
+    wider = offers.availability_offer(
+        dealership=dealership,
+        request=replace(request, alternatives=max(request.alternatives, WIDER_ALTERNATIVES)),
+        now=now,
+        from_time=from_time,
+        settings=settings,
+    )
+    start, end = _span(wider)
+    snapshot = fleet_snapshot_load(dealership=dealership, start=start, end=end, now=now, fleet=fleet)
+    proposals, notes = _kept(snapshot, list(snapshot.plans), wider, online=request.online)
+    return MobilityOffer(
+        offer=DoubleOffer(proposals=tuple(proposals[:wanted]), shortfall=wider.shortfall),
+        notes=tuple(notes[:wanted]),
+    )
+
+
+def _from_next_free(
+    *,
+    dealership: Dealership,
+    request: SlotRequest,
+    offer: DoubleOffer,
+    fleet: Fleet,
+    now: datetime,
+    settings: CapacitySettings,
+) -> MobilityOffer:
+    """Nothing offered has the solution free: find when it next is, for as long as the first
+    proposal's immobilisation, and offer the workshop's times from then (R3.7), a few times."""
+    first = offer.proposals[0]
+    after = first.drop_off
+    # Nothing past the booking horizon can be offered: the search stops there.
+    horizon_end = _horizon_end(dealership, now.astimezone(dealership.tz).date(), settings)
+    for _attempt in range(MAX_REASKS):
+        duration = first.promised_return - first.drop_off
+        if after + duration > horizon_end:
+            break
+        found = [
+            hit
+            for solution_id in fleet.ids
+            if (
+                hit := solution_next_free(
+                    dealership=dealership,
+                    solution_id=solution_id,
+                    after=after,
+                    duration=duration,
+                    now=now,
+                    online=request.online,
+                    horizon=min(NEXT_FREE_HORIZON, horizon_end - after),
+                    fleet=fleet,
+                )
+            )
+        ]
+        if not found:
+            break
+        next_time = min(moment for moment, _unit in found)
+        later = offers.availability_offer(
+            dealership=dealership, request=request, now=now, from_time=next_time, settings=settings
+        )
+        if not later.proposals:
+            break
+        start, end = _span(later)
+        snapshot = fleet_snapshot_load(dealership=dealership, start=start, end=end, now=now, fleet=fleet)
+        proposals, notes = _kept(snapshot, list(snapshot.plans), later, online=request.online)
+        if proposals:
+            local = next_time.astimezone(dealership.tz)
+            message = _("Not free on the days asked for: next free from %(when)s.") % {
+                "when": date_format(local, "DATETIME_FORMAT")
+            }
+            return MobilityOffer(
+                offer=DoubleOffer(proposals=tuple(proposals), shortfall=later.shortfall),
+                notes=tuple(notes),
+                next_free=next_time,
+                message=message,
+            )
+        first, after = later.proposals[0], max(next_time, later.proposals[0].drop_off)
+    return MobilityOffer(
+        offer=DoubleOffer(proposals=(), shortfall=offer.shortfall),
+        message=_("The chosen mobility is not free within the booking horizon."),
+    )

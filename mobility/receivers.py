@@ -1,0 +1,102 @@
+"""The reservation follows its appointment (R3.8): reserved when the appointment is booked,
+moved when it is rescheduled, released when it is cancelled or a no-show. Each receiver runs
+inside the booking's transaction (bookings.signals): a refusal rolls the booking back whole."""
+
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from bookings.models import Appointment, AppointmentStatus, Channel
+from mobility.errors import MobilityUnavailable
+from mobility.models import ACTIVE_STATUSES, MobilitySolution, ReleaseReason, Reservation
+from mobility.services.reservations import reservation_book, reservation_move, reservation_release
+
+RELEASED_BY = {
+    AppointmentStatus.CANCELLED: ReleaseReason.CANCELLED,
+    AppointmentStatus.NO_SHOW: ReleaseReason.NO_SHOW,
+}
+
+
+def _live(appointment: Appointment) -> Reservation | None:
+    return (
+        Reservation.objects.for_dealership(appointment.dealership)
+        .filter(appointment=appointment, status__in=ACTIVE_STATUSES)
+        .select_related("solution")
+        .first()
+    )
+
+
+def appointment_booked(*, appointment: Appointment, now: datetime, **_kwargs: Any) -> None:
+    """Reserve the mobility the customer chose for the whole immobilisation (R3.1, R3.8):
+    the first solution of that kind free then; a kind the dealership does not plan (no
+    solution of it) is only remembered on the appointment."""
+    if not appointment.mobility_kind:
+        return
+    dealership = appointment.dealership
+    solutions = list(
+        MobilitySolution.objects.for_dealership(dealership)
+        .filter(kind=appointment.mobility_kind, active=True)
+        .order_by("position", "id")
+    )
+    refused: MobilityUnavailable | None = None
+    for solution in solutions:
+        book = partial(
+            reservation_book,
+            dealership=dealership,
+            solution=solution,
+            customer=appointment.customer,
+            appointment=appointment,
+            departure_at=appointment.drop_off_at,
+            return_at=appointment.promised_return_at,
+            now=now,
+            booked_by=appointment.booked_by,
+            online=appointment.channel == Channel.WEB,
+            job_minutes=appointment.labour_minutes,
+        )
+        if len(solutions) == 1:
+            book()
+            return
+        try:
+            with transaction.atomic():  # another solution of the kind may still be free
+                book()
+            return
+        except MobilityUnavailable as error:
+            refused = error
+    if refused is not None:
+        raise refused
+
+
+def appointment_rescheduled(*, appointment: Appointment, now: datetime, **_kwargs: Any) -> None:
+    """Move the reservation with its appointment, or refuse the move: the car is not free then."""
+    reservation = _live(appointment)
+    if reservation is None:
+        return
+    try:
+        reservation_move(
+            dealership=appointment.dealership,
+            reservation=reservation,
+            departure_at=appointment.drop_off_at,
+            return_at=appointment.promised_return_at,
+            now=now,
+        )
+    except MobilityUnavailable as error:
+        raise MobilityUnavailable(
+            _("The reserved mobility (%(solution)s) is not free at the new time.")
+            % {"solution": reservation.solution},
+            **error.extra,
+        ) from error
+
+
+def appointment_status_changed(*, appointment: Appointment, now: datetime, **_kwargs: Any) -> None:
+    """A cancelled or no-show appointment releases its reservation."""
+    reason = RELEASED_BY.get(appointment.status)  # type: ignore[call-overload]
+    if reason is None:
+        return
+    reservation = _live(appointment)
+    if reservation is not None:
+        reservation_release(
+            dealership=appointment.dealership, reservation=reservation, reason=reason, now=now
+        )

@@ -1,0 +1,144 @@
+"""Mobility in the browser (R3.2, R3.3, R3.5, R3.8): an operator books an appointment with a
+courtesy car on the phone page, told it is free under the warranty and what it is worth, and the
+offer names the car; a customer self-books with pick-up and delivery on a phone-sized screen."""
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from bookings.models import Appointment, MobilityKind
+from customers.models import Customer
+from dealerships.models import Role
+from mobility.models import PickupMode, Reservation, SolutionKind
+from tests.e2e.test_self_booking import (
+    PHONE,
+    SMALL_TAP_TARGETS_JS,
+    TAP_TARGET_PX,
+    _code_sent,
+    _no_horizontal_scroll,
+)
+from tests.factories.customers import CustomerFactory, VehicleFactory
+from tests.factories.dealerships import MembershipFactory, UserFactory
+from tests.factories.mobility import FleetVehicleFactory, MobilitySolutionFactory
+from tests.factories.workshop import AdvisorFactory, JobFactory, TechnicianFactory
+from workshop.models import Skill, WorkshopPolicy
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+DESK_SCREEN = {"width": 1366, "height": 768}
+
+
+@pytest.fixture
+def fleet(milano):
+    cache.clear()  # the code requests counted by the rate limit, from the other tests' runs
+    WorkshopPolicy.objects.create(dealership=milano, kept_free_minutes_per_hour=0)
+    AdvisorFactory(dealership=milano, name="Giulia Conti")
+    TechnicianFactory(dealership=milano, skills=[Skill.MAINTENANCE])
+    JobFactory(dealership=milano, code="SRV", name="Tagliando", labour_minutes=180)
+    courtesy = MobilitySolutionFactory(
+        dealership=milano,
+        kind=SolutionKind.BRAND_COURTESY_CAR,
+        name="Maserati courtesy car",
+        free_under_warranty=True,
+        daily_cost=Decimal("45"),
+        currency="EUR",
+        daily_value=Decimal("45"),
+    )
+    car = FleetVehicleFactory(solution=courtesy, plate="GR 001 MI", brand="Maserati", model="Grecale")
+    pickup = MobilitySolutionFactory(
+        dealership=milano,
+        kind=SolutionKind.PICKUP_DELIVERY,
+        name="Pick-up and delivery",
+        pickup_mode=PickupMode.BOTH,
+        drivers_per_half_day=2,
+        daily_cost=Decimal("25"),
+        currency="EUR",
+    )
+    today = timezone.now().date()
+    customer = CustomerFactory(
+        dealership=milano, given_name="Mario", family_name="Bianchi", email="mario@example.com", language="en"
+    )
+    VehicleFactory(
+        customer=customer,
+        plate="AB 123 CD",
+        warranty_start=today - timedelta(days=365),
+        warranty_end=today + timedelta(days=365),
+    )
+    return {"car": car, "pickup": pickup}
+
+
+def test_r3_8_an_operator_books_an_appointment_with_a_courtesy_car_on_the_phone_page(page, milano, fleet):
+    user = UserFactory(username="paola", first_name="Paola", last_name="Ferri", password="s3cret-pass")
+    MembershipFactory(user=user, dealership=milano, role=Role.RESERVATION_OPERATOR)
+    page.set_viewport_size(DESK_SCREEN)
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("paola")
+    page.get_by_label("Password").fill("s3cret-pass")
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url("**/d/milano/")
+    customer = Customer.objects.get(family_name="Bianchi")
+    page.goto(f"/d/milano/book/?customer={customer.id}")
+
+    page.get_by_label("Tagliando").check()
+    # R3.2, R3.5: the operator reads out the benefit and its value.
+    courtesy = page.get_by_label(
+        re.compile("Maserati courtesy car — Free under your warranty, worth 45 EUR a day")
+    )
+    courtesy.check()
+    assert page.get_by_label(re.compile("Pick-up and delivery — 25 EUR a day")).is_visible()  # R3.3
+    page.get_by_role("button", name="Find times").click()
+
+    offer = page.get_by_role("group", name="The time the customer chose")
+    offer.wait_for()
+    assert "Maserati Grecale (GR 001 MI)" in offer.inner_text()  # which car goes with each time
+    page.get_by_role("button", name="Book this time").click()
+    page.wait_for_url("**/booked/")
+
+    appointment = Appointment.objects.get()
+    reservation = Reservation.objects.get(appointment=appointment)
+    assert appointment.mobility_kind == MobilityKind.BRAND_COURTESY_CAR
+    assert reservation.fleet_vehicle == fleet["car"]
+    assert (reservation.departure_at, reservation.return_at) == (
+        appointment.drop_off_at,
+        appointment.promised_return_at,
+    )
+
+
+def test_r3_3_a_customer_self_books_with_pick_up_and_delivery_on_a_phone(browser, live_server, fleet):
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-US", viewport=PHONE, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto("/book/milano/")
+        page.get_by_label("Registration plate").fill("ab 123 cd")
+        page.get_by_label("Mobile phone or e-mail on your customer file").fill("mario@example.com")
+        page.get_by_role("button", name="Send me a code").click()
+        page.get_by_label("Code").fill(_code_sent())
+        page.get_by_label("Code").press("Enter")
+
+        page.get_by_label("Tagliando").check()
+        page.get_by_label(re.compile("Pick-up and delivery — 25 EUR a day")).check()
+        assert _no_horizontal_scroll(page)
+        page.get_by_role("button", name="Show free times").click()
+        times = page.get_by_role("group", name="Choose the time that suits you")
+        assert times.get_by_role("radio").count() >= 1
+        assert "Pick-up and delivery" in times.inner_text()
+        assert _no_horizontal_scroll(page)
+        assert page.evaluate(SMALL_TAP_TARGETS_JS, TAP_TARGET_PX) == []
+        page.get_by_role("button", name="Hold this time").click()
+        page.get_by_role("button", name="Confirm the appointment").click()
+        assert page.get_by_role("heading", name="Your appointment").is_visible()
+    finally:
+        context.close()
+
+    appointment = Appointment.objects.get()
+    reservation = Reservation.objects.get(appointment=appointment)
+    assert appointment.mobility_kind == MobilityKind.PICKUP_DELIVERY
+    assert reservation.solution == fleet["pickup"]
+    assert reservation.fleet_vehicle is None
