@@ -1,0 +1,190 @@
+"""An operator works the follow-up calls from the queue with the keyboard (R7.5): books one
+through the phone booking it opens prefilled, records a refusal with its reason, and an
+unanswered call, each with one key."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from customers.models import ContactMethod
+from dealerships.models import Role
+from followups import services
+from followups.models import CallTask, ContactRecord, Priority, TaskKind, TaskStatus
+from tests.factories.customers import CustomerFactory, VehicleFactory
+from tests.factories.dealerships import MembershipFactory, UserFactory
+from tests.factories.workshop import AdvisorFactory, JobFactory, TechnicianFactory
+from workshop.models import Skill
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+DESK_SCREEN = {"width": 1366, "height": 768}
+
+
+@pytest.fixture
+def calls(milano):
+    user = UserFactory(username="olga", first_name="Olga", last_name="Neri", password="s3cret-pass")
+    MembershipFactory(user=user, dealership=milano, role=Role.RESERVATION_OPERATOR)
+    AdvisorFactory(dealership=milano, name="Giulia Conti")
+    TechnicianFactory(dealership=milano, skills=[Skill.MAINTENANCE])
+    JobFactory(dealership=milano, code="SRV", name="Tagliando 15.000 km", labour_minutes=90)
+    now = timezone.now()
+    tasks = []
+    for minutes, (given, family) in enumerate([("Mario", "Bianchi"), ("Anna", "Russo"), ("Luca", "Gallo")]):
+        customer = CustomerFactory(
+            dealership=milano,
+            given_name=given,
+            family_name=family,
+            language="en",
+            mobile_phone="+39347123456" + str(minutes),
+            preferred_contact=ContactMethod.PHONE,
+        )
+        vehicle = VehicleFactory(customer=customer)
+        tasks.append(
+            services.call_task_create(
+                dealership=milano,
+                kind=TaskKind.PERIODIC_SERVICE,
+                customer=customer,
+                vehicle=vehicle,
+                now=now,
+                due_at=now - timedelta(minutes=30 - minutes),  # in this order in the queue
+                priority=Priority.NORMAL,
+            )
+        )
+    return tasks
+
+
+def _focus_leaves_the_boxes(page) -> None:
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+
+
+def test_an_operator_works_three_calls_from_the_queue_with_the_keyboard(page, calls):
+    booked, declined, unanswered = calls
+    page.set_viewport_size(DESK_SCREEN)
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("olga")
+    page.get_by_label("Password").fill("s3cret-pass")
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url("**/d/milano/")
+    page.get_by_role("link", name="Calls").click()
+    page.wait_for_url("**/d/milano/calls/")
+    assert "3 calls due now" in page.locator(".queue-counts").inner_text()
+
+    # N takes the next call: the first due, shown in place with the file and the script.
+    page.keyboard.press("n")
+    page.get_by_role("heading", name="Periodic service reminder · Mario Bianchi").wait_for()
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'task-title'")
+    assert "is due for its regular service soon" in page.locator("blockquote").inner_text()
+
+    # B books now: the phone booking opens with the customer, the car and the service, and the
+    # times already asked for.
+    page.keyboard.press("b")
+    page.wait_for_url("**/d/milano/book/?customer=*")
+    page.locator("#offer [data-offer-first]").wait_for()
+    assert page.get_by_label("Tagliando 15.000 km").is_checked()
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.hasAttribute('data-offer-first')"
+    )
+    page.get_by_role("button", name="Book this time").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/booked/")
+
+    booked.refresh_from_db()
+    assert (booked.status, booked.outcome) == (TaskStatus.DONE, "booked")
+    assert booked.booked_appointment is not None
+    page.goto(f"/d/milano/calls/{booked.id}/")
+    assert "Booked" in page.locator("#call-task").inner_text()
+
+    # The second call: declined, with the reason (R7.5).
+    page.goto("/d/milano/calls/")
+    page.keyboard.press("n")
+    page.get_by_role("heading", name="Periodic service reminder · Anna Russo").wait_for()
+    page.get_by_label("why the customer declines").select_option("serviced_elsewhere")
+    _focus_leaves_the_boxes(page)
+    page.keyboard.press("5")
+    page.get_by_role("heading", name="Periodic service reminder · Anna Russo").wait_for(state="detached")
+    page.wait_for_function("document.activeElement && document.activeElement.dataset.key === 'n'")
+
+    # The third: no answer, one key.
+    page.keyboard.press("n")
+    page.get_by_role("heading", name="Periodic service reminder · Luca Gallo").wait_for()
+    page.keyboard.press("2")
+    page.get_by_role("heading", name="Periodic service reminder · Luca Gallo").wait_for(state="detached")
+    assert "0 calls due now" in page.locator(".queue-counts").inner_text()
+
+    declined.refresh_from_db()
+    unanswered.refresh_from_db()
+    assert (declined.status, declined.outcome, declined.decline_reason) == (
+        TaskStatus.DONE,
+        "declined",
+        "serviced_elsewhere",
+    )
+    assert (unanswered.status, unanswered.attempts) == (TaskStatus.OPEN, 1)
+    assert sorted(ContactRecord.objects.values_list("outcome", flat=True)) == [
+        "booked",
+        "declined",
+        "no_answer",
+    ]
+    assert CallTask.objects.filter(status=TaskStatus.CLAIMED).count() == 0
+
+
+def test_a_declined_call_without_its_reason_stays_with_the_focus_on_the_reason(page, calls):
+    page.set_viewport_size(DESK_SCREEN)
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("olga")
+    page.get_by_label("Password").fill("s3cret-pass")
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url("**/d/milano/")
+    page.goto("/d/milano/calls/")
+    page.keyboard.press("n")
+    page.get_by_role("heading", name="Periodic service reminder · Mario Bianchi").wait_for()
+    page.keyboard.press("5")
+    page.get_by_text("Say why the customer declined.").wait_for()
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'decline_reason'")
+    assert not ContactRecord.objects.exists()
+    # The same page on a phone: the call's content reflows to the screen's width (measured with
+    # the shared staff top bar and menu set aside: they are the base layout's), and the outcome
+    # keys are 44 px targets.
+    page.set_viewport_size(PHONE)
+    page.evaluate("document.querySelectorAll('header.topbar, nav.sidenav').forEach(e => e.remove())")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    keys = page.locator(".outcome-keys button")
+    assert keys.count() == 6
+    assert all(keys.nth(n).bounding_box()["height"] >= 44 for n in range(6))
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def _fits_a_phone(page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # A radio or a checkbox is reached through its label, which is the 44 px target.
+    sizes = page.evaluate(
+        "[...document.querySelectorAll('main button, main textarea, main fieldset label,"
+        " main input:not([type=hidden]):not([type=radio]):not([type=checkbox])')]"
+        ".map(e => [e.name || e.innerText, e.getBoundingClientRect().height])"
+    )
+    assert sizes
+    assert [name for name, height in sizes if height < 44] == []
+
+
+def test_the_enquiry_and_satisfaction_pages_fit_a_phone(page, milano):
+    from followups.satisfaction_link import satisfaction_token
+    from tests.factories.bookings import AppointmentFactory
+
+    page.set_viewport_size(PHONE)
+    page.goto("/book/milano/enquiry/")
+    _fits_a_phone(page)
+    page.get_by_label("Your name").fill("Mario Rossi")
+    page.get_by_label("Mobile phone or e-mail").fill("mario@example.com")
+    page.get_by_label("Your question").fill("Do you fit winter tyres?")
+    page.get_by_role("button", name="Send the question").click()
+    page.get_by_role("heading", name="Thank you, we have your question").wait_for()
+    assert CallTask.objects.get().kind == TaskKind.ENQUIRY
+
+    visit = AppointmentFactory(advisor=AdvisorFactory(dealership=milano))
+    page.goto(f"/book/milano/satisfaction/{satisfaction_token(visit)}/")
+    _fits_a_phone(page)
+    page.get_by_label("4").check()
+    page.get_by_role("button", name="Send").click()
+    page.get_by_role("heading", name="Thank you").wait_for()
