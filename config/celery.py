@@ -24,4 +24,14 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.outbox_scan",
         "schedule": float(env_int("NOTIFICATIONS_SCAN_SECONDS", 60)),
     },
+    # Privacy: blank the texts of messages older than MESSAGE_BODY_RETENTION_DAYS.
+    "message-bodies-expire": {"task": "notifications.tasks.message_bodies_expire", "schedule": 86400.0},
+    # The follow-ups' scans of every rule (followups.tasks): idempotent, so hourly costs nothing
+    # twice and a new day's contacts go out in each dealership's morning.
+    "followups-scan": {
+        "task": "followups.tasks.followups_scan",
+        "schedule": float(env_int("FOLLOWUPS_SCAN_SECONDS", 3600)),
+    },
+    # Mobility: release reservations not picked up MOBILITY_NOT_PICKED_UP_MINUTES after departure.
+    "mobility-not-picked-up": {"task": "mobility.tasks.not_picked_up_release", "schedule": 300.0},
 }

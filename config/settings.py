@@ -64,7 +64,10 @@ INSTALLED_APPS = [
     "bookings",
     "mobility",
     "notifications",
+    "followups",
     "dashboards",
+    "simple_history",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -76,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who made each change: the audit trail (django-simple-history) reads the request's user.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "dealerships.two_factor.ManagerTotpMiddleware",
     "dealerships.middleware.UserLanguageMiddleware",
@@ -292,6 +297,9 @@ SPECTACULAR_SETTINGS = {
         "AppointmentStatusEnum": "bookings.models.AppointmentStatus",
         "ChannelEnum": "bookings.models.Channel",
         "ProgrammeKindEnum": "customers.models.Programme.Kind",
+        "MobilityKindEnum": "bookings.models.MobilityKind",
+        "FleetStatusEnum": "mobility.models.FleetStatus",
+        "ReservationStatusEnum": "mobility.models.ReservationStatus",
     },
 }
 
@@ -317,6 +325,8 @@ TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL")
 TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID")
 TWILIO_WHATSAPP_FROM = env_str("TWILIO_WHATSAPP_FROM")
 TWILIO_TIMEOUT_SECONDS = env_int("TWILIO_TIMEOUT_SECONDS", 10)
+# Twilio's webhooks (replies, delivery statuses) per client address: 429 beyond.
+TWILIO_WEBHOOK_RATE = env_str("TWILIO_WEBHOOK_RATE", "600/m")
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)  # an SMTP server that hangs is retried later
 # The outbox (notifications/): the address customers and Twilio reach this service at (the
 # links in messages, the status callbacks, the webhooks' signatures), how many rows a worker
@@ -330,6 +340,9 @@ NOTIFICATIONS_CLAIM_LEASE_SECONDS = env_int("NOTIFICATIONS_CLAIM_LEASE_SECONDS",
 # notifications app blanks the body and keeps the row (kind, channel, status, when) for the
 # counts. 0 keeps bodies for ever.
 MESSAGE_BODY_RETENTION_DAYS = env_int("MESSAGE_BODY_RETENTION_DAYS", 90)
+# Mobility: a reservation still not picked up this long after its departure is released and
+# its car goes back to the pool (mobility.tasks, every 5 minutes).
+MOBILITY_NOT_PICKED_UP_MINUTES = env_int("MOBILITY_NOT_PICKED_UP_MINUTES", 120)
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -27,13 +27,22 @@ class Capability(StrEnum):
     MANAGE_CAPACITY = "manage_capacity"
     MANAGE_DEALERSHIP = "manage_dealership"
     VIEW_KPIS = "view_kpis"
+    VIEW_AUDIT_TRAIL = "view_audit_trail"  # who changed what and when (the audit app)
+    WORK_CALL_QUEUE = "work_call_queue"  # the operators' follow-up calls (the followups app)
+    MANAGE_FOLLOWUPS = "manage_followups"  # the follow-up rules and call scripts
+    MANAGE_FLEET = "manage_fleet"  # the courtesy and rental fleet (the mobility app)
 
 
 # R1.1: what each role does. A workshop manager (service director) sets capacity limits; the
 # dealer manager runs the dealership and reads the KPIs; a group manager only reads.
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.RESERVATION_OPERATOR: frozenset(
-        {Capability.VIEW_DEALERSHIP, Capability.BOOK_APPOINTMENTS, Capability.MANAGE_CUSTOMERS}
+        {
+            Capability.VIEW_DEALERSHIP,
+            Capability.BOOK_APPOINTMENTS,
+            Capability.MANAGE_CUSTOMERS,
+            Capability.WORK_CALL_QUEUE,
+        }
     ),
     Role.SERVICE_ADVISOR: frozenset(
         {
@@ -54,6 +63,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.MANAGE_CUSTOMERS,
             Capability.MANAGE_CAMPAIGNS,
             Capability.VIEW_KPIS,
+            Capability.VIEW_AUDIT_TRAIL,
+            Capability.MANAGE_FLEET,
         }
     ),
     Role.PARTS_MANAGER: frozenset({Capability.VIEW_DEALERSHIP, Capability.MANAGE_PARTS}),
@@ -68,6 +79,10 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             Capability.MANAGE_CAMPAIGNS,
             Capability.IMPORT_DATA,
             Capability.VIEW_KPIS,
+            Capability.VIEW_AUDIT_TRAIL,
+            Capability.WORK_CALL_QUEUE,
+            Capability.MANAGE_FOLLOWUPS,
+            Capability.MANAGE_FLEET,
         }
     ),
 }

@@ -22,7 +22,10 @@ class NavLink:
 _NAV = [
     (_("Overview"), "dealership_home", Capability.VIEW_DEALERSHIP),
     (_("Agenda"), "agenda", Capability.BOOK_APPOINTMENTS),
+    (_("Inbox"), "advisor_inbox", Capability.BOOK_APPOINTMENTS),
     (_("Phone booking"), "phone_booking", Capability.BOOK_APPOINTMENTS),
+    (_("Fleet board"), "fleet_board", Capability.BOOK_APPOINTMENTS),
+    (_("Calls"), "call_queue", Capability.WORK_CALL_QUEUE),
     (_("Customers"), "customer_search", Capability.MANAGE_CUSTOMERS),
     (_("Campaigns"), "campaign_list", Capability.MANAGE_CAMPAIGNS),
     (_("Import"), "customers_import", Capability.IMPORT_DATA),
@@ -31,7 +34,10 @@ _NAV = [
     (_("Job catalogue"), "job_list", Capability.MANAGE_CAPACITY),
     (_("Opening hours"), "opening_hours_edit", Capability.MANAGE_CAPACITY),
     (_("Closures"), "closure_list", Capability.MANAGE_CAPACITY),
+    (_("Settings history"), "audit_capacity", Capability.VIEW_AUDIT_TRAIL),
     (_("Phrases"), "script_phrases", Capability.MANAGE_DEALERSHIP),
+    (_("Message texts"), "message_template_list", Capability.MANAGE_DEALERSHIP),
+    (_("Follow-up rules"), "followup_rules", Capability.MANAGE_FOLLOWUPS),
     (_("Staff"), "staff_list", Capability.MANAGE_DEALERSHIP),
 ]
 

@@ -194,8 +194,8 @@ def _grant_dealer_managers_admin_permissions() -> None:
     admins.permissions.set(
         Permission.objects.filter(
             Q(content_type__app_label="dealerships", content_type__model__in=DEALER_ADMIN_MODELS)
-            | Q(content_type__app_label__in=["customers", "workshop"])
-            | Q(content_type__app_label="bookings", codename__startswith="view_")
+            | Q(content_type__app_label__in=["customers", "workshop", "mobility"])
+            | Q(content_type__app_label__in=["bookings", "followups"], codename__startswith="view_")
         )
     )
     for user in User.objects.filter(memberships__role=Role.DEALER_MANAGER).distinct():

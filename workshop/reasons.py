@@ -32,7 +32,7 @@ REFUSAL_TEXTS = {
     Refusal.NOT_A_SLOT: _("That is not a drop-off time. Choose one of the times offered."),
     Refusal.SAME_DAY: _("Work cannot be booked for today."),
     Refusal.EVENING_DROP_OFF_ONLY: _(
-        "Work of a full day or more is dropped off the evening before, from the evening drop-off time."
+        "Work of a full day or more is dropped off in the morning or from the evening drop-off time."
     ),
     Refusal.OUTSIDE_WINDOW: _("No time is free within the times the customer can come."),
     Refusal.WORK_PAST_LAST_DAY: _("The work would not be finished by the last day open to booking."),

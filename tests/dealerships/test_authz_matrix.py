@@ -22,6 +22,8 @@ from bookings.self_service import manage_token
 from customers.models import Campaign
 from dealerships.access import ALL_CAPABILITIES, GROUP_MANAGER_CAPABILITIES, ROLE_CAPABILITIES, Capability
 from dealerships.models import Closure, Dealership, Role
+from followups.models import CallTask
+from notifications.models import InboundReply, OutboxMessage
 from tests.factories.bookings import AppointmentFactory
 from tests.factories.customers import VehicleFactory
 from tests.factories.dealerships import GroupMembershipFactory, MembershipFactory, UserFactory
@@ -50,6 +52,22 @@ def test_the_table_marks_exactly_what_each_role_is_granted():
         cells = [c.strip() for c in rows[capability.value].split("|")[2:-1]]
         granted = [ROLE_CAPABILITIES[r] for r in Role] + [GROUP_MANAGER_CAPABILITIES, ALL_CAPABILITIES]
         assert cells == ["✓" if capability in g else "" for g in granted], capability
+
+
+def _mobility_rows(milano: Dealership, appointment: object) -> dict[str, object]:
+    """A courtesy car with a reservation on the appointment, for the mobility URLs to name."""
+    from tests.factories.mobility import FleetVehicleFactory, ReservationFactory
+
+    car = FleetVehicleFactory(dealership=milano, solution__dealership=milano)
+    reservation = ReservationFactory(
+        solution=car.solution,
+        fleet_vehicle=car,
+        customer=appointment.customer,
+        appointment=appointment,
+        departure_at=appointment.drop_off_at,
+        return_at=appointment.promised_return_at,
+    )
+    return {"fleet_vehicle": car, "reservation": reservation}
 
 
 @pytest.fixture
@@ -85,6 +103,35 @@ def milano_world(milano):
         ),
         "job": JobFactory(dealership=milano),
         "appointment": appointment,
+        "task": CallTask.objects.create(  # a follow-up call (the followups app)
+            dealership=milano,
+            kind="manual",
+            customer=vehicle.customer,
+            due_at=datetime(2099, 1, 4, 8, 0, tzinfo=UTC),
+            next_attempt_at=datetime(2099, 1, 4, 8, 0, tzinfo=UTC),
+            idempotency_key="milano-call",
+        ),
+        **_mobility_rows(milano, appointment),
+        "reply": InboundReply.objects.create(
+            dealership=milano,
+            provider_id="SM-MILANO-1",
+            channel="sms",
+            from_number="+393470000001",
+            body="?",
+            received_at=datetime(2099, 1, 4, 9, 0, tzinfo=UTC),
+            outcome="not_understood",
+        ),
+        "message": OutboxMessage.objects.create(
+            dealership=milano,
+            customer=vehicle.customer,
+            appointment=appointment,
+            kind="day_before",
+            channel="sms",
+            due_at=datetime(2099, 1, 4, 8, 0, tzinfo=UTC),
+            next_attempt_at=datetime(2099, 1, 4, 8, 0, tzinfo=UTC),
+            idempotency_key="milano-failed-message",
+            status="failed",
+        ),
     }
 
 
@@ -102,6 +149,10 @@ def _fill(route: Route, world: dict) -> dict[str, object]:
             kwargs[keyword] = world[keyword.removesuffix("_id")].id
         elif keyword in ("object_id", "id") and route.route.startswith("admin/"):
             kwargs[keyword] = world["dealership"].pk
+        elif keyword == "kind":  # a kind of message (the message texts' editor)
+            kwargs[keyword] = "day_before"
+        elif keyword == "language":
+            kwargs[keyword] = "it"
         elif keyword == "app_label":
             kwargs[keyword] = "dealerships"
         elif keyword == "content_type_id":

@@ -19,6 +19,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from bookings.self_service import manage_token
 from customers.models import Campaign, Customer, Programme, Vehicle
 from dealerships.models import Closure, Dealership, GroupMembership, Membership, Role
+from followups.models import CallScript, CallTask, ContactRecord, FollowupRules, SatisfactionResponse
+from notifications.models import InboundReply, OutboxMessage
 from tests.factories.bookings import AppointmentFactory
 from tests.factories.dealerships import GroupMembershipFactory, MembershipFactory, UserFactory
 from tests.factories.workshop import (
@@ -68,6 +70,35 @@ def test_every_url_with_a_dealership_is_resolved_through_the_access_check():
     assert dealership_routes, "the walk found no tenant URLs at all"
     unscoped = [r.route for r in dealership_routes if not _is_tenant_scoped(r.callback)]
     assert unscoped == [], f"views under a dealership slug that skip dealership_access_for: {unscoped}"
+
+
+def _sevilla_mobility(sevilla: Dealership, appointment: object) -> dict[str, object]:
+    """Sevilla's mobility rows: a solution with a cap, a car with its service, a reservation."""
+    from mobility.models import SolutionCap
+    from tests.factories.mobility import FleetOutOfServiceFactory, FleetVehicleFactory, ReservationFactory
+
+    car = FleetVehicleFactory(
+        dealership=sevilla,
+        solution__dealership=sevilla,
+        solution__name="Cortesía Secreta",
+        plate="SEV-1234-F",
+    )
+    SolutionCap.objects.create(dealership=sevilla, solution=car.solution, weekday=0, max_per_day=2)
+    FleetOutOfServiceFactory(
+        vehicle=car,
+        starts_at=datetime(2099, 2, 1, 8, 0, tzinfo=UTC),
+        ends_at=datetime(2099, 2, 2, 8, 0, tzinfo=UTC),
+        reason="Revisión Secreta",
+    )
+    reservation = ReservationFactory(
+        solution=car.solution,
+        fleet_vehicle=car,
+        customer=appointment.customer,
+        appointment=appointment,
+        departure_at=appointment.drop_off_at,
+        return_at=appointment.promised_return_at,
+    )
+    return {"fleet_vehicle": car, "reservation": reservation}
 
 
 @pytest.fixture
@@ -125,8 +156,64 @@ def sevilla_world(sevilla, charlie, sud):
     appointment = AppointmentFactory(
         advisor=advisor, drop_off_at=datetime(2099, 1, 5, 9, 0, tzinfo=UTC), vehicle=vehicle
     )
+    # The notifications side: a reply waiting in the inbox and a message that failed.
+    reply = InboundReply.objects.create(
+        dealership=sevilla,
+        provider_id="SM-SEVILLA-1",
+        channel="sms",
+        from_number="+34600000001",
+        body="Mensaje Secreto",
+        received_at=datetime(2099, 1, 4, 9, 0, tzinfo=UTC),
+        customer=customer,
+        outcome="not_understood",
+    )
+    message = OutboxMessage.objects.create(
+        dealership=sevilla,
+        customer=customer,
+        appointment=appointment,
+        kind="day_before",
+        channel="sms",
+        due_at=datetime(2099, 1, 4, 8, 0, tzinfo=UTC),
+        next_attempt_at=datetime(2099, 1, 4, 8, 0, tzinfo=UTC),
+        idempotency_key="sevilla-secret-message",
+        status="failed",
+        error="Twilio 400 21211",
+    )
+    # The follow-ups: a call, its contact record, the rules, a script, a satisfaction answer.
+    task = CallTask.objects.create(
+        dealership=sevilla,
+        kind="manual",
+        customer=customer,
+        due_at=datetime(2099, 1, 4, 8, 0, tzinfo=UTC),
+        next_attempt_at=datetime(2099, 1, 4, 8, 0, tzinfo=UTC),
+        note="Llamada Secreta",
+        idempotency_key="sevilla-secret-call",
+    )
+    ContactRecord.objects.create(
+        dealership=sevilla,
+        kind="manual",
+        customer=customer,
+        call_task=task,
+        channel="phone",
+        at=datetime(2099, 1, 4, 8, 0, tzinfo=UTC),
+        outcome="no_answer",
+    )
+    FollowupRules.objects.create(dealership=sevilla)
+    CallScript.objects.create(dealership=sevilla, kind="manual", language="es", text="Guion Secreta")
+    SatisfactionResponse.objects.create(
+        dealership=sevilla,
+        appointment=appointment,
+        customer=customer,
+        channel="sms",
+        score=2,
+        comment="Queja Secreta",
+        responded_at=datetime(2099, 1, 6, 8, 0, tzinfo=UTC),
+    )
     return {
         "dealership": sevilla,
+        "task": task,
+        "reply": reply,
+        "message": message,
         "closure": closure,
         "customer": customer,
         "vehicle": vehicle,
@@ -138,6 +225,7 @@ def sevilla_world(sevilla, charlie, sud):
         "technician_absence": technician_absence,
         "job": job,
         "appointment": appointment,
+        **_sevilla_mobility(sevilla, appointment),
         "membership": Membership.objects.filter(dealership=sevilla).first(),
         "user": manager,
         "group": sud,
@@ -148,6 +236,7 @@ def sevilla_world(sevilla, charlie, sud):
 # Strings that exist only on the Sevilla side: none may appear in any response to the outsider.
 SEVILLA_MARKERS = [
     "Concesionario Sevilla",
+    "Mensaje Secreto",
     "Feria de Abril",
     "sevilla-secret-manager",
     "Secreta",
@@ -246,6 +335,11 @@ TENANT_KEYWORDS = {
     "absence_id",
     "job_id",
     "appointment_id",
+    "reply_id",
+    "message_id",
+    "task_id",
+    "reservation_id",
+    "fleet_vehicle_id",
     "object_id",
     "id",
 }
@@ -267,6 +361,11 @@ def _fill(route: Route, world: dict) -> dict[str, object]:
             "technician_id",
             "job_id",
             "appointment_id",
+            "reply_id",
+            "message_id",
+            "task_id",
+            "reservation_id",
+            "fleet_vehicle_id",
         ):
             kwargs[keyword] = world[keyword.removesuffix("_id")].id
         elif keyword == "token":
@@ -277,6 +376,10 @@ def _fill(route: Route, world: dict) -> dict[str, object]:
             kwargs[keyword] = world[f"{owner}_absence"].id
         elif keyword in ("object_id", "id") and route.route.startswith("admin/"):
             kwargs[keyword] = _admin_object_pk(route, world)
+        elif keyword == "kind":  # a kind of message (the message texts' editor)
+            kwargs[keyword] = "day_before"
+        elif keyword == "language":
+            kwargs[keyword] = "es"
         elif keyword == "app_label":
             kwargs[keyword] = "dealerships"
         elif keyword == "content_type_id":

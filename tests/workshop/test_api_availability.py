@@ -59,7 +59,8 @@ def test_r4_4_the_double_offer_over_http(client, alice, milano_workshop):
 def test_r4_5_a_long_job_is_offered_an_evening_drop_off(client, alice, milano_workshop):
     client.force_login(alice)
     first = _get(client, "api_availability", jobs=["CLUTCH"]).json()["proposals"][0]
-    assert first["drop_off"] == "2026-11-23T16:30:00+01:00"
+    # 16:30 and 17:00 are Giulia's kept-free quarters of those hours (R4.3): 17:30 is the first.
+    assert first["drop_off"] == "2026-11-23T17:30:00+01:00"
     assert first["work_starts"] == "2026-11-24T08:00:00+01:00"
     assert "evening_drop_off" in [r["code"] for r in first["reasons"]]
 
@@ -88,12 +89,13 @@ def test_alternatives_and_customer_window(client, alice, milano_workshop):
         "api_availability",
         jobs=["DIAG"],
         window_start="2026-11-26T14:00:00+01:00",
-        window_end="2026-11-26T17:00:00+01:00",
-        alternatives=3,
+        window_end="2026-11-26T18:30:00+01:00",
+        alternatives=2,
     ).json()
-    assert len(body["proposals"]) == 5
+    # Giulia keeps one drop-off time of each hour free (R4.3): four of the nine times are hers.
+    assert len(body["proposals"]) == 4
     assert all(p["day"] == "2026-11-26" for p in body["proposals"])
-    assert all("14:00" <= p["drop_off"][11:16] < "17:00" for p in body["proposals"])
+    assert all("14:00" <= p["drop_off"][11:16] < "18:30" for p in body["proposals"])
 
 
 def test_r4_8_an_offer_in_a_window_lays_its_labour_past_the_window(client, alice, milano_workshop):
@@ -109,7 +111,7 @@ def test_r4_8_an_offer_in_a_window_lays_its_labour_past_the_window(client, alice
         window_end=f"{friday.isoformat()}T18:30:00+01:00",
     ).json()
     first = body["proposals"][0]
-    assert first["drop_off"] == "2026-11-27T16:30:00+01:00"
+    assert first["drop_off"] == "2026-11-27T17:30:00+01:00"  # 16:30 and 17:00 are kept free
     assert first["work_starts"] == "2026-11-30T08:00:00+01:00"
     assert first["promised_return"] == "2026-12-01T09:00:00+01:00"
 
@@ -242,8 +244,8 @@ def test_r4_3_workload_shows_bookings_against_maxima_labour_and_kept_free_time(
 ):
     giulia = Advisor.objects.get(dealership=milano_workshop, name="Giulia Conti")
     AppointmentFactory(advisor=giulia, drop_off_at=at(TUESDAY, "08:00"), labour_minutes=120)
-    # Inside her kept-free quarter of the 9 o'clock hour, where only urgent work goes.
-    AppointmentFactory(advisor=giulia, drop_off_at=at(TUESDAY, "09:30"))
+    # Her kept-free quarter of the 9 o'clock hour, a drop-off time only urgent work takes.
+    AppointmentFactory(advisor=giulia, drop_off_at=at(TUESDAY, "09:00"))
     client.force_login(alice)
     days = _get(client, "api_workload", start="2026-11-24", days=2).json()
     tuesday = days[0]
@@ -251,7 +253,7 @@ def test_r4_3_workload_shows_bookings_against_maxima_labour_and_kept_free_time(
     assert tuesday["booked_customers"] == 2
     assert tuesday["max_customers"] == 8
     advisor = tuesday["advisors"][0]
-    # A quarter of an hour kept in each of her ten hours (R4.3); the 9:30 urgent car took one.
+    # A quarter of an hour kept in each of her ten hours (R4.3); the 9:00 urgent car took one.
     assert advisor["kept_free_minutes"] == 150
     assert advisor["kept_free_minutes_left"] == 135
     maintenance = next(s for s in tuesday["skills"] if s["skill"] == "maintenance")

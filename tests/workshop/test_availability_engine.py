@@ -53,8 +53,8 @@ def test_r4_4_double_offer_is_one_busy_and_one_quiet_time():
     assert offer.quiet is not None
     assert local(offer.busy) == (TUESDAY, "08:00")  # peak hours 8:00-9:30
     assert Reason.PEAK_HOURS in offer.busy.reasons
-    # 9:30-9:45 is advisor 1's kept-free quarter of the 9 o'clock hour (R4.3): next is 10:00.
-    assert local(offer.quiet) == (TUESDAY, "10:00")
+    # 9:00-9:15 is advisor 1's kept-free quarter of the 9 o'clock hour (R4.3); 9:30 is quiet.
+    assert local(offer.quiet) == (TUESDAY, "09:30")
     assert Reason.QUIET_PERIOD in offer.quiet.reasons
 
 
@@ -65,7 +65,7 @@ def test_r4_4_a_day_booked_beyond_the_load_threshold_is_busy():
     assert all(p.period is Period.BUSY for p in offer.proposals if p.day == TUESDAY)
     assert Reason.HIGH_LOAD in offer.proposals[0].reasons
     assert offer.quiet.day == WEDNESDAY
-    assert local(offer.quiet)[1] == "10:00"
+    assert local(offer.quiet)[1] == "09:30"
 
 
 def test_r4_4_more_alternatives_on_request_at_distinct_times():
@@ -96,8 +96,8 @@ def test_r4_2_a_day_is_filled_to_each_advisors_maximum_before_the_next_day():
     )
     offer = offer_slots(week(MONDAY, special={TUESDAY: tuesday}), SlotRequest(jobs=service()), now=NOW)
     assert [(p.day, p.advisor_id) for p in offer.proposals] == [(TUESDAY, 2), (TUESDAY, 2)]
-    # 8:30-8:45 is advisor 2's kept-free quarter of the 8 o'clock hour.
-    assert local(offer.proposals[0]) == (TUESDAY, "09:00")
+    # 8:00 is booked (and advisor 2's kept-free quarter of the 8 o'clock hour): next is 8:30.
+    assert local(offer.proposals[0]) == (TUESDAY, "08:30")
 
 
 def test_r4_2_when_every_advisor_is_at_the_maximum_the_next_day_is_offered():
@@ -120,7 +120,8 @@ def test_r4_2_a_workshop_manager_may_book_beyond_the_maximum_but_never_into_a_bo
     snapshot = week(MONDAY, special={TUESDAY: tuesday})
     override = offer_slots(snapshot, SlotRequest(jobs=service(), beyond_maximum=True), now=NOW)
     first = override.proposals[0]
-    assert local(first) == (TUESDAY, "08:30")  # 8:00 is booked; 8:15-8:30 is kept free
+    # 8:00 is booked; 8:30 and 9:00 are kept free (the 8 and the 9 o'clock hours' quarters).
+    assert local(first) == (TUESDAY, "09:30")
     assert Reason.BEYOND_MAXIMUM in first.reasons
     assert offer_slots(snapshot, SlotRequest(jobs=service()), now=NOW).proposals[0].day == WEDNESDAY
 
@@ -145,11 +146,13 @@ def test_r4_3_kept_free_quarters_are_in_every_hour_at_varying_times():
     def clocks(quarters):
         return " ".join(q.start.astimezone(ROME).strftime("%H:%M") for q in quarters)
 
-    # The kept quarter moves through the hour, and the next advisor keeps another one, so an
-    # urgent car finds someone free at most times of the day.
-    assert clocks(quarters) == "08:15 09:30 10:45 11:00 12:15 14:45 15:00 16:15 17:30 18:15"
+    # The kept quarter starts on a drop-off time of the 30-minute grid, where an urgent car can
+    # be received; it moves through the hour, and the next advisor keeps the other half hour,
+    # so an urgent car finds someone at every time of the day (12:00 and 18:00 are the only
+    # times of their hours: both keep them).
+    assert clocks(quarters) == "08:30 09:00 10:30 11:00 12:00 14:30 15:00 16:30 17:00 18:00"
     assert clocks(kept_free_quarters(two, Policy(), ROME)) == (
-        "08:30 09:45 10:00 11:15 12:00 14:00 15:15 16:30 17:45 18:00"
+        "08:00 09:30 10:00 11:30 12:00 14:00 15:30 16:00 17:30 18:00"
     )
 
 
@@ -203,7 +206,8 @@ def test_r4_6_urgent_work_does_not_take_kept_free_time_of_later_days():
 
 
 def test_r4_5_a_two_day_job_is_dropped_off_at_1630_the_evening_before():
-    offer = offer_slots(week(MONDAY), SlotRequest(jobs=service(minutes=900)), now=NOW)
+    snapshot = week(MONDAY, policy=Policy(kept_free_minutes_per_hour=0))
+    offer = offer_slots(snapshot, SlotRequest(jobs=service(minutes=900)), now=NOW)
     first = offer.proposals[0]
     # Dropping the car off this evening for work tomorrow is not a same-day booking (R4.4).
     assert local(first) == (MONDAY, "16:30")
@@ -212,13 +216,17 @@ def test_r4_5_a_two_day_job_is_dropped_off_at_1630_the_evening_before():
     # 900 minutes: 540 fill Tuesday (8:00-12:30, 14:00-18:30); Wednesday 270 by 12:30, 90 after 14:00.
     assert first.promised_return == at(WEDNESDAY, "15:30")
     assert {day for day, _, _ in first.labour_by_day} == {TUESDAY, WEDNESDAY}
-    assert all(local(p)[1] >= "16:30" for p in offer.proposals)
+    evenings = [p for p in offer.proposals if Reason.EVENING_DROP_OFF in p.reasons]
+    assert evenings
+    assert all(local(p)[1] >= "16:30" for p in evenings)
 
 
 def test_r4_5_the_evening_before_skips_a_closed_day():
     saturday = MONDAY + timedelta(days=5)
     offer = offer_slots(
-        week(MONDAY, days=10), SlotRequest(jobs=service(minutes=480)), now=at(saturday, "09:00")
+        week(MONDAY, days=10, policy=Policy(kept_free_minutes_per_hour=0)),
+        SlotRequest(jobs=service(minutes=480)),
+        now=at(saturday, "09:00"),
     )
     # Saturday evening drop-off, Sunday closed, work on Monday.
     assert local(offer.proposals[0]) == (saturday, "16:30")
@@ -331,7 +339,8 @@ def test_customer_windows_exclude_earlier_times():
 
 def test_the_preferred_advisor_is_chosen_at_equal_times():
     tuesday = capacity_day(TUESDAY, advisors=(advisor(1, TUESDAY), advisor(2, TUESDAY, booked_customers=5)))
-    snapshot = week(MONDAY, special={TUESDAY: tuesday})
+    # Without kept-free quarters, which the two advisors keep at alternate times (R4.3).
+    snapshot = week(MONDAY, policy=Policy(kept_free_minutes_per_hour=0), special={TUESDAY: tuesday})
     assert offer_slots(snapshot, SlotRequest(jobs=service()), now=NOW).proposals[0].advisor_id == 1
     preferred = offer_slots(snapshot, SlotRequest(jobs=service(), advisor_id=2), now=NOW).proposals[0]
     assert preferred.advisor_id == 2
@@ -419,7 +428,8 @@ def test_a_later_now_never_offers_the_past():
 
 def test_opening_hours_not_on_the_grid_are_aligned():
     tuesday = capacity_day(TUESDAY, hours=(("08:10", "12:00"),))
-    offer = offer_slots(week(MONDAY, special={TUESDAY: tuesday}), SlotRequest(jobs=service()), now=NOW)
+    snapshot = week(MONDAY, policy=Policy(kept_free_minutes_per_hour=0), special={TUESDAY: tuesday})
+    offer = offer_slots(snapshot, SlotRequest(jobs=service()), now=NOW)
     assert local(offer.proposals[0]) == (TUESDAY, "08:30")
 
 

@@ -10,6 +10,7 @@ from workshop.availability import (
     JobLine,
     NoCapacity,
     Policy,
+    Reason,
     Refusal,
     SlotRequest,
     Snapshot,
@@ -151,5 +152,8 @@ def test_a_full_day_job_looks_for_an_evening_time_on_a_day_with_room():
         ),
     )
     job = SlotRequest(jobs=(JobLine(skill="maintenance", minutes=480),))
-    first = offer_slots(snapshot, job, now=at(MONDAY, "10:00")).proposals[0]
-    assert first.day == wednesday
+    offer = offer_slots(snapshot, job, now=at(MONDAY, "10:00"))
+    # Tuesday morning is offered too (R4.5: morning times as well as the evening).
+    assert offer.proposals[0].day == tuesday
+    evening = next(p for p in offer.proposals if Reason.EVENING_DROP_OFF in p.reasons)
+    assert evening.day == wednesday

@@ -232,6 +232,14 @@ def _next_open_day(snapshot: Snapshot, day: date) -> CapacityDay:
     return next(d for d in snapshot.days if d.day > day and d.opening)
 
 
+def _first_working_minute(snapshot: Snapshot, after: datetime) -> datetime:
+    for day in snapshot.days:
+        for opening in day.opening:
+            if opening.end > after:
+                return max(after, opening.start)
+    raise AssertionError("no working time after the reception")
+
+
 def _check_r4_2_r4_3_r4_6_r2_3_receptions(case: Case, offer: DoubleOffer) -> None:
     """Each reception is on the grid, inside the opening hours and the advisor's shift, clear of
     booked receptions and kept-free quarters, and within the advisor's maxima, unless urgent
@@ -251,7 +259,9 @@ def _check_r4_2_r4_3_r4_6_r2_3_receptions(case: Case, offer: DoubleOffer) -> Non
         assert any(_inside(start, end, s) for s in advisor_day.shifts)
         # No double booking: none of the reception's minutes is taken already.
         assert not advisor_day.booked & minute_bits(start, end, day_start(proposal.day, ROME))
-        in_kept_free = any(_overlaps(start, end, q) for q in kept_free_quarters(advisor_day, policy, ROME))
+        kept = kept_free_quarters(advisor_day, policy, ROME, opening=day.opening)
+        assert all(_on_grid(q.start, policy) for q in kept)  # R4.3: where urgent work can start
+        in_kept_free = any(_overlaps(start, end, q) for q in kept)
         if proposal.uses_kept_free_time:
             assert in_kept_free
             assert request.urgent or request.comeback  # R4.6, R2.3
@@ -284,13 +294,17 @@ def _check_r4_4_r4_5_r4_7_r4_8_r3_1_work_and_return(case: Case, offer: DoubleOff
         wanted[job.skill] += job.minutes
     full_day = request.labour_minutes >= policy.full_day_labour_minutes
     for proposal in offer.proposals:
-        if full_day:  # R4.5: dropped off in the evening, worked on from the next opening
-            assert Reason.EVENING_DROP_OFF in proposal.reasons
+        if Reason.EVENING_DROP_OFF in proposal.reasons:
+            # R4.5: a full-day job dropped off in the evening, worked on from the next opening.
+            assert full_day
             assert _local(proposal.drop_off).time() >= policy.evening_drop_off
             assert proposal.work_starts == _next_open_day(snapshot, proposal.day).opening[0].start
         else:
-            assert Reason.EVENING_DROP_OFF not in proposal.reasons
-            assert proposal.work_starts == proposal.reception_end
+            if full_day:  # R4.5: or in the morning, worked on from then
+                assert _local(proposal.drop_off).time() < policy.morning_drop_off_until
+            # The work starts at the first working minute after the reception (the hands-off
+            # snapshots here give no technicians' hours: the opening hours are theirs).
+            assert proposal.work_starts == _first_working_minute(snapshot, proposal.reception_end)
         work_day = _local(proposal.work_starts).date()
         if work_day == case.today:  # R4.4: same-day work only when allowed, urgent or a comeback
             assert policy.same_day_allowed or request.urgent or request.comeback
@@ -340,9 +354,15 @@ def _check_r4_1_r4_4_earliest_first_then_the_other_period(case: Case, offer: Dou
         busy_day = places > 0 and day.booked_customers >= policy.peak_load_ratio * places
         assert proposal.period is (Period.BUSY if in_peak or busy_day else Period.QUIET)
     offered = [p for p in offer.proposals if Reason.WISHED_DAY not in p.reasons]
-    assert len(offered) <= 2 + request.alternatives
-    if any(p.period is not first.period for p in offered):
-        assert offered[1].period is not first.period
+    # R4.5: a full-day job may get the morning or the evening kind it lacked besides.
+    full_day = request.labour_minutes >= policy.full_day_labour_minutes
+    assert len(offered) <= 2 + request.alternatives + full_day
+    core = offered  # the double offer and its alternatives (R4.4)
+    kinds = [Reason.EVENING_DROP_OFF in p.reasons for p in offered]
+    if full_day and len(offered) >= 2 and len(set(kinds[:-1])) == 1 and kinds[-1] != kinds[0]:
+        core = offered[:-1]  # the R4.5 extra, of the kind (morning or evening) the offer lacked
+    if any(p.period is not first.period for p in core):
+        assert core[1].period is not first.period
     for proposal in offer.proposals:
         if Reason.WISHED_DAY in proposal.reasons:
             assert proposal.day == request.wished_day

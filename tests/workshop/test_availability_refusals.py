@@ -61,12 +61,21 @@ CHOSEN_TIMES = [
     ),
     ("today", _tuesday(), SlotRequest(jobs=service()), 1, at(MONDAY, "15:00"), Refusal.SAME_DAY),
     (
-        "a full-day job in the morning",
+        # R4.5: a full-day job is dropped off in the morning or the evening, not in between.
+        "a full-day job in the afternoon",
         _tuesday(),
         SlotRequest(jobs=service(480)),
         1,
-        at(TUESDAY, "10:00"),
+        at(TUESDAY, "14:00"),
         Refusal.EVENING_DROP_OFF_ONLY,
+    ),
+    (
+        "a full-day job this morning",
+        _tuesday(),
+        SlotRequest(jobs=service(480)),
+        1,
+        at(MONDAY, "11:30"),
+        Refusal.SAME_DAY,
     ),
     (
         "work past the snapshot's last day",
@@ -148,20 +157,20 @@ def test_r4_2_r4_8_the_check_of_a_chosen_time_says_which_rule_refuses_it(
 
 def test_r4_3_the_check_refuses_the_kept_free_quarter_saying_so():
     snapshot = week(MONDAY, days=7)
-    # 9:30-9:45 is advisor 1's kept-free quarter on Tuesday; 10:00 is ordinary time.
-    assert _refusal(snapshot, SlotRequest(jobs=service()), drop_off=at(TUESDAY, "09:30")) is Refusal.KEPT_FREE
-    confirm(snapshot, SlotRequest(jobs=service()), advisor_id=1, drop_off=at(TUESDAY, "10:00"), now=NOW)
+    # 9:00-9:15 is advisor 1's kept-free quarter on Tuesday, on a drop-off time; 9:30 is ordinary.
+    assert _refusal(snapshot, SlotRequest(jobs=service()), drop_off=at(TUESDAY, "09:00")) is Refusal.KEPT_FREE
+    confirm(snapshot, SlotRequest(jobs=service()), advisor_id=1, drop_off=at(TUESDAY, "09:30"), now=NOW)
 
 
 def test_r4_3_r2_3_a_comeback_takes_a_kept_free_quarter_only_when_nobody_has_ordinary_time_then():
     two_advisors = (advisor(1, TUESDAY), advisor(2, TUESDAY))
     snapshot = week(MONDAY, days=7, special={TUESDAY: capacity_day(TUESDAY, advisors=two_advisors)})
     comeback = SlotRequest(jobs=service(), comeback=True)
-    # Advisor 2 has ordinary time at 9:30: advisor 1's kept-free quarter stays kept.
-    assert _refusal(snapshot, comeback, drop_off=at(TUESDAY, "09:30")) is Refusal.KEPT_FREE
-    assert confirm(snapshot, comeback, advisor_id=2, drop_off=at(TUESDAY, "09:30"), now=NOW).advisor_id == 2
+    # Advisor 2 has ordinary time at 9:00: advisor 1's kept-free quarter stays kept.
+    assert _refusal(snapshot, comeback, drop_off=at(TUESDAY, "09:00")) is Refusal.KEPT_FREE
+    assert confirm(snapshot, comeback, advisor_id=2, drop_off=at(TUESDAY, "09:00"), now=NOW).advisor_id == 2
     alone = week(MONDAY, days=7)
-    assert confirm(alone, comeback, advisor_id=1, drop_off=at(TUESDAY, "09:30"), now=NOW).uses_kept_free_time
+    assert confirm(alone, comeback, advisor_id=1, drop_off=at(TUESDAY, "09:00"), now=NOW).uses_kept_free_time
 
 
 def test_the_advisor_chosen_is_what_the_check_speaks_of_when_another_is_free():

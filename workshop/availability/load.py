@@ -2,11 +2,11 @@
 (R4.2, R4.3, R4.8), read by the load page, the workload API and the KPIs."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from workshop.availability.minutes import day_start, minute_bits
 from workshop.availability.rules import high_load, kept_free_quarters
-from workshop.availability.values import Period, Snapshot
+from workshop.availability.values import MINUTE, Period, Snapshot
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -18,8 +18,8 @@ class AdvisorLoad:
     booked_online: int
     max_online: int
     booked_beyond_maximum: int
-    kept_free_minutes: int  # R4.3
-    kept_free_minutes_left: int  # not yet taken by urgent work or comebacks
+    kept_free_minutes: int  # R4.3: the kept quarters, on drop-off times of the day's grid
+    kept_free_minutes_left: int  # the quarters an urgent car can still be received in
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -44,20 +44,27 @@ class DayLoad:
     period: Period
 
 
-def day_loads(snapshot: Snapshot) -> tuple[DayLoad, ...]:
+def day_loads(snapshot: Snapshot, *, now: datetime | None = None) -> tuple[DayLoad, ...]:
     """The load of every day of the snapshot (R4.2, R4.3, R4.8): the appointment board's and the
-    KPIs' figures, and the quiet/busy reading of the double offer (R4.4)."""
+    KPIs' figures, and the quiet/busy reading of the double offer (R4.4). With `now`, a kept-free
+    quarter already begun is no longer left for urgent work (R4.6)."""
     loads = []
     for capacity_day in snapshot.days:
         origin = day_start(capacity_day.day, snapshot.tz)
         advisors = []
+        reception = snapshot.policy.reception_minutes * MINUTE
         for advisor in capacity_day.advisors:
-            quarters = kept_free_quarters(advisor, snapshot.policy, snapshot.tz)
-            kept_bits = 0
-            for quarter in quarters:
-                kept_bits |= minute_bits(quarter.start, quarter.end, origin)
-            taken = (kept_bits & advisor.booked).bit_count()
+            # R4.3: the kept quarters are drop-off times of the day's grid; one still counts as
+            # kept while an urgent car could be received there, none of its minutes taken.
+            quarters = kept_free_quarters(advisor, snapshot.policy, snapshot.tz, opening=capacity_day.opening)
             kept = sum(quarter.minutes for quarter in quarters)
+            left = sum(
+                quarter.minutes
+                for quarter in quarters
+                if (now is None or quarter.start >= now)
+                and not advisor.booked
+                & minute_bits(quarter.start, max(quarter.end, quarter.start + reception), origin)
+            )
             advisors.append(
                 AdvisorLoad(
                     advisor_id=advisor.advisor_id,
@@ -68,7 +75,7 @@ def day_loads(snapshot: Snapshot) -> tuple[DayLoad, ...]:
                     max_online=advisor.max_online,
                     booked_beyond_maximum=advisor.booked_beyond_maximum,
                     kept_free_minutes=kept,
-                    kept_free_minutes_left=max(0, kept - taken),
+                    kept_free_minutes_left=left,
                 )
             )
         skills = sorted(set(capacity_day.technician_minutes) | set(capacity_day.booked_labour))

@@ -69,12 +69,45 @@ def offer_slots(
     if not found:
         raise NoCapacity(_shortfall(snapshot, request, now=now, not_before=not_before))
     offer = _double_offer(found, request.alternatives)
+    if request.labour_minutes >= snapshot.policy.full_day_labour_minutes:
+        offer += _other_drop_off(snapshot, request, offer, now=now, not_before=not_before)
     if request.wished_day is not None and all(p.day != request.wished_day for p in offer):
         wished = _instant(request.wished_day, time(), tz)
         on_wished_day = next(_candidates(snapshot, request, now=now, not_before=wished), None)
         if on_wished_day is not None and on_wished_day.day == request.wished_day:
             offer.append(_with_reason(on_wished_day, Reason.WISHED_DAY))
     return DoubleOffer(proposals=tuple(offer))
+
+
+def _other_drop_off(
+    snapshot: Snapshot,
+    request: SlotRequest,
+    offer: list[Proposal],
+    *,
+    now: datetime,
+    not_before: datetime | None,
+) -> list[Proposal]:
+    """R4.5: a full-day job is offered the evening drop-off and the morning times, so an offer
+    holding only one of them gets the earliest of the other, within a week of its first time."""
+    has_evening = [Reason.EVENING_DROP_OFF in p.reasons for p in offer]
+    if any(has_evening) and not all(has_evening):
+        return []  # both already
+    wanted_evening = not has_evening[0]
+    until = offer[0].drop_off + OTHER_PERIOD_WITHIN
+    kept_free_until = None
+    if request.comeback:
+        kept_free_until = now + snapshot.policy.comeback_window
+    elif request.urgent:
+        tz = snapshot.tz
+        kept_free_until = _instant(now.astimezone(tz).date() + timedelta(days=1), time(), tz)
+    for proposal in _candidates(
+        snapshot, request, now=now, not_before=not_before, until=until, kept_free_until=kept_free_until
+    ):
+        if proposal.drop_off <= offer[0].drop_off:
+            continue  # a comeback's earlier kept-free time: the first stays the earliest
+        if (Reason.EVENING_DROP_OFF in proposal.reasons) is wanted_evening:
+            return [_with_reason(proposal, Reason.ALTERNATIVE)]
+    return []
 
 
 def confirm(
@@ -102,10 +135,7 @@ def confirm(
     if isinstance(plan, Refusal):
         raise NoCapacity(plan)
     if drop_off not in plan.starts:
-        on_the_grid = drop_off in _slot_starts(plan.capacity_day, policy, tz)
-        raise NoCapacity(
-            Refusal.EVENING_DROP_OFF_ONLY if plan.full_day and on_the_grid else Refusal.NOT_A_SLOT
-        )
+        raise NoCapacity(_off_plan_refusal(plan, drop_off, policy, tz))
     pinned = replace(request, advisor_id=advisor_id, windows=(), wished_day=None)
     by_day = {d.day: d for d in snapshot.days}
     outcome = _fit(snapshot, pinned, plan, drop_off, kept_free_until=kept_free_until, by_day=by_day)
@@ -124,7 +154,7 @@ def confirm(
         pinned,
         policy,
         tz,
-        plan.origin,
+        plan,
         kept_free=may_use_kept_free,
     )
     if why_not is not None:
@@ -134,6 +164,19 @@ def confirm(
     # The chosen advisor is free only on their kept-free quarter while another has ordinary
     # time then: the offer would give the other one, and the quarter stays kept (R4.3).
     raise NoCapacity(Refusal.KEPT_FREE)
+
+
+def _off_plan_refusal(plan: "DayPlan", drop_off: datetime, policy: Policy, tz: ZoneInfo) -> Refusal:
+    """Why a drop-off time is not among the day's times for the request."""
+    if not plan.full_day or drop_off not in _slot_starts(plan.capacity_day, policy, tz):
+        return Refusal.NOT_A_SLOT
+    clock = drop_off.astimezone(tz).time()
+    if clock < min(policy.morning_drop_off_until, policy.evening_drop_off):
+        return plan.morning_refusal or Refusal.NOT_A_SLOT
+    if clock >= policy.evening_drop_off and plan.work_day is None:
+        return Refusal.WORK_PAST_LAST_DAY
+    # R4.5: a full-day job is dropped off in the morning or in the evening, not in between.
+    return Refusal.EVENING_DROP_OFF_ONLY
 
 
 OTHER_PERIOD_WITHIN = timedelta(days=7)
@@ -227,18 +270,27 @@ ADVISOR_REFUSALS = frozenset(
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class DayPlan:
-    """One day's drop-off times for the request and the day its work starts on."""
+    """One day's drop-off times for the request and the days its work starts on."""
 
     index: int  # the day's place in the snapshot
     capacity_day: CapacityDay
     origin: datetime  # where the day starts: the origin of its minute sets
-    work_day: CapacityDay
     starts: tuple[datetime, ...]
     full_day: bool
-    same_day: bool
+    # R4.5: a full-day job dropped off from here on is worked on from the next open day
+    # (`work_day`); before it, the morning times, from the drop-off on. None: no evening times.
+    evening_from: datetime | None
+    work_day: CapacityDay | None
+    work_day_index: int | None
+    same_day: bool  # a drop-off before `evening_from` has its work today (R4.4)
     busy: bool  # R4.4: booked to the load threshold, so every time of it is busy
+    # Why a full-day job has no morning time on the day (the same-day rule), if it has none.
+    morning_refusal: Refusal | None = None
     # The advisors in the order they are asked, by the preferred advisor's id (_best_advisor).
     orderings: dict[int | None, tuple[AdvisorDay, ...]] = field(default_factory=dict)
+
+    def is_evening(self, start: datetime) -> bool:
+        return self.evening_from is not None and start >= self.evening_from
 
 
 def _day_plan(snapshot: Snapshot, index: int, request: SlotRequest, *, today: date) -> DayPlan | Refusal:
@@ -247,30 +299,46 @@ def _day_plan(snapshot: Snapshot, index: int, request: SlotRequest, *, today: da
     capacity_day = days[index]
     if not capacity_day.opening:
         return Refusal.CLOSED_DAY
-    full_day = request.labour_minutes >= policy.full_day_labour_minutes
-    if full_day:
-        # R4.5: a full-day job is dropped off the evening before its first work day.
-        work_day = next((d for d in days[index + 1 :] if d.opening), None)
-        if work_day is None:
-            return Refusal.WORK_PAST_LAST_DAY
-        starts = _evening_starts(_slot_starts(capacity_day, policy, tz), policy.evening_drop_off, tz)
-    else:
-        work_day = capacity_day
-        starts = _slot_starts(capacity_day, policy, tz)
+    grid = _slot_starts(capacity_day, policy, tz)
     # R4.4: no work on the day of the booking unless the policy or the urgency allows it
     # (a drop-off this evening for work tomorrow is not a same-day booking).
-    same_day = work_day.day == today
-    if same_day and not (policy.same_day_allowed or request.urgent or request.comeback):
-        return Refusal.SAME_DAY
+    same_day = capacity_day.day == today
+    same_day_refused = same_day and not (policy.same_day_allowed or request.urgent or request.comeback)
+    full_day = request.labour_minutes >= policy.full_day_labour_minutes
+    evening_from: datetime | None = None
+    work_day: CapacityDay | None = None
+    work_day_index: int | None = None
+    morning_refusal: Refusal | None = None
+    if full_day:
+        # R4.5: a full-day job is dropped off the evening before its first work day, or in the
+        # morning (the guide's "tomorrow 9:30 or 10:30"), when the day's work is still ahead.
+        work_day_index = next((i for i in range(index + 1, len(days)) if days[i].opening), None)
+        work_day = days[work_day_index] if work_day_index is not None else None
+        evening = _evening_starts(grid, policy.evening_drop_off, tz) if work_day is not None else ()
+        if evening:
+            evening_from = evening[0]
+        morning = _morning_starts(grid, policy.morning_drop_off_until, policy.evening_drop_off, tz)
+        if same_day_refused:
+            morning, morning_refusal = (), Refusal.SAME_DAY
+        starts = morning + evening
+        if not starts:
+            return Refusal.SAME_DAY if same_day_refused and work_day else Refusal.WORK_PAST_LAST_DAY
+    else:
+        if same_day_refused:
+            return Refusal.SAME_DAY
+        starts = grid
     return DayPlan(
         index=index,
         capacity_day=capacity_day,
         origin=day_start(capacity_day.day, tz),
-        work_day=work_day,
         starts=starts,
         full_day=full_day,
+        evening_from=evening_from,
+        work_day=work_day,
+        work_day_index=work_day_index,
         same_day=same_day,
         busy=high_load(capacity_day, policy),
+        morning_refusal=morning_refusal,
     )
 
 
@@ -383,9 +451,7 @@ def _day_has_room(
         if starts is None:
             starts = _start_bits(plan.starts, plan.origin)
         free = _shift_bits(advisor.shifts, plan.origin) & ~advisor.booked
-        kept = _kept_bits(
-            advisor.shifts, advisor.rotation, policy.kept_free_minutes_per_hour, tz, plan.origin
-        )
+        kept = _kept_bits(advisor, policy, tz, plan)
         if ordinary and run_starts(free & ~kept, policy.reception_minutes) & starts:
             return True
         if may_use_kept_free and kept and run_starts(free, policy.reception_minutes) & starts:
@@ -447,10 +513,15 @@ def _fit(
     )
     if advisor is None:
         return why_not
-    work_starts = plan.work_day.opening[0].start if plan.full_day else reception.end
-    labour = _labour_walk(snapshot.days[plan.index :], request.jobs, work_starts)
-    if labour is None:
-        return Refusal.WORK_PAST_LAST_DAY
+    evening = plan.is_evening(start)
+    if evening and plan.work_day is not None and plan.work_day_index is not None:
+        # R4.5: dropped off in the evening, worked on from the next open day's first hours.
+        work_day_start = day_start(plan.work_day.day, tz)
+        labour = _labour_walk(snapshot.days, plan.work_day_index, request.jobs, work_day_start)
+    else:
+        labour = _labour_walk(snapshot.days, plan.index, request.jobs, reception.end)
+    if isinstance(labour, Refusal):
+        return labour
     technicians = _technicians_refusal(by_day, labour.pieces)  # R4.8
     if technicians is not None:
         return technicians
@@ -460,11 +531,10 @@ def _fit(
         reception,
         labour,
         request,
-        policy,
-        tz,
-        full_day=plan.full_day,
+        snapshot,
+        evening=evening,
         used_kept_free=used_kept_free,
-        same_day=plan.same_day,
+        same_day=plan.same_day and not evening,
         busy_day=plan.busy,
     )
 
@@ -554,6 +624,15 @@ def _evening_starts(
 
 
 @lru_cache(maxsize=8192)
+def _morning_starts(
+    starts: tuple[datetime, ...], morning_until: time, evening_drop_off: time, tz: ZoneInfo
+) -> tuple[datetime, ...]:
+    """R4.5: the morning's drop-off times a full-day job is offered besides the evening's."""
+    until = min(morning_until, evening_drop_off)
+    return tuple(t for t in starts if t.astimezone(tz).time() < until)
+
+
+@lru_cache(maxsize=8192)
 def _start_bits(starts: tuple[datetime, ...], origin: datetime) -> MinuteSet:
     bits = 0
     for start in starts:
@@ -593,7 +672,7 @@ def _best_advisor(
     refused = Refusal.ADVISOR_NOT_RECEIVING
     for advisor in ordered:
         why_not, on_kept_free = _advisor_refusal(
-            advisor, reception, reception_bits, request, policy, tz, plan.origin, kept_free=kept_free
+            advisor, reception, reception_bits, request, policy, tz, plan, kept_free=kept_free
         )
         if why_not is None and not on_kept_free:
             return advisor, False, refused
@@ -613,19 +692,18 @@ def _advisor_refusal(
     request: SlotRequest,
     policy: Policy,
     tz: ZoneInfo,
-    origin: datetime,
+    plan: DayPlan,
     *,
     kept_free: bool,
 ) -> tuple[Refusal | None, bool]:
     """Why the advisor cannot receive the customer then (None when they can), and whether the
     reception falls in their kept-free quarter (R4.3), which only `kept_free` requests may use.
-    `reception_bits` are the reception's minutes of the day starting at `origin`."""
+    `reception_bits` are the reception's minutes of the plan's day."""
     if not any(shift.contains(reception) for shift in advisor.shifts):
         return Refusal.ADVISOR_NOT_RECEIVING, False
     if advisor.booked & reception_bits:
         return Refusal.TAKEN, False
-    kept = _kept_bits(advisor.shifts, advisor.rotation, policy.kept_free_minutes_per_hour, tz, origin)
-    if kept & reception_bits:
+    if _kept_bits(advisor, policy, tz, plan) & reception_bits:
         return (None if kept_free else Refusal.KEPT_FREE), True
     if request.beyond_maximum:
         return None, False
@@ -636,91 +714,163 @@ def _advisor_refusal(
     return None, False
 
 
-def kept_free_quarters(advisor: AdvisorDay, policy: Policy, tz: ZoneInfo) -> tuple[Interval, ...]:
-    """R4.3: in every hour of the advisor's shifts, a stretch kept for urgent work.
+def kept_free_quarters(
+    advisor: AdvisorDay, policy: Policy, tz: ZoneInfo, *, opening: tuple[Interval, ...] | None = None
+) -> tuple[Interval, ...]:
+    """R4.3: in every hour of the advisor's shifts, a stretch kept for urgent work (R4.6).
 
-    Which quarter of the hour turns with the hour and the advisor's rotation, so the kept time
-    is spread over the day and across the advisors instead of all at :45.
+    It starts on a drop-off time of the slot grid, where an urgent car can be received: kept
+    between two grid times it would hold back nothing an urgent request could take. Which grid
+    time of the hour turns with the hour and the advisor's rotation, so the kept time is spread
+    over the day and across the advisors (with a 30-minute grid, two advisors keep the two
+    halves of each hour in turn). With `opening` (the day's reception hours), only times on the
+    day's grid are kept.
     """
-    return _kept_quarters(advisor.shifts, advisor.rotation, policy.kept_free_minutes_per_hour, tz)
+    return _kept_quarters(
+        advisor.shifts,
+        advisor.rotation,
+        policy.kept_free_minutes_per_hour,
+        policy.slot_minutes,
+        policy.reception_minutes,
+        opening,
+        tz,
+    )
 
 
-# Kept by what decides them (the shifts, the rotation and the policy's length), which change
-# when a manager changes them, not with each booking.
+# Kept by what decides them (the shifts, the rotation, the policy's lengths and the opening
+# hours), which change when a manager changes them, not with each booking.
 @lru_cache(maxsize=8192)
 def _kept_quarters(
-    shifts: tuple[Interval, ...], rotation: int, length: int, tz: ZoneInfo
+    shifts: tuple[Interval, ...],
+    rotation: int,
+    length: int,
+    slot_minutes: int,
+    reception_minutes: int,
+    opening: tuple[Interval, ...] | None,
+    tz: ZoneInfo,
 ) -> tuple[Interval, ...]:
     if length <= 0:
         return ()
+    # An urgent car received at the kept time takes its whole reception there.
+    held = max(length, reception_minutes) * MINUTE
+    reception = reception_minutes * MINUTE
     quarters: list[Interval] = []
     for shift in shifts:
         # Whole hours in absolute time from the local hour the shift starts in: each is one
-        # wall-clock hour, also on the days the clocks change.
+        # wall-clock hour, also on the days the clocks change. The grid's times are the local
+        # minutes of the day that are multiples of the slot, and every slot length divides 60.
         local = shift.start.astimezone(tz)
         hour_start = shift.start - timedelta(minutes=local.minute, seconds=local.second)
         while hour_start < shift.end:
-            pieces = (
-                Interval(start=hour_start + offset * MINUTE, end=hour_start + (offset + length) * MINUTE)
-                for offset in range(0, 60 - length + 1, length)
-            )
-            choices = [piece for piece in pieces if shift.contains(piece)]
+            choices = [
+                start
+                for offset in range(0, 60, slot_minutes)
+                if (start := hour_start + offset * MINUTE) >= shift.start
+                and start + held <= shift.end
+                and (opening is None or any(o.start <= start and start + reception <= o.end for o in opening))
+            ]
+            hour = hour_start.astimezone(tz).hour
+            turn = rotation + hour
+            # A grid with one time an hour (60 minutes) cannot keep it every hour and still
+            # take anyone: the hours are kept in turn, each advisor keeping the others' free.
+            if len(choices) == 1 and slot_minutes >= 60 and turn % 2:
+                choices = []
             if choices:
-                hour = hour_start.astimezone(tz).hour
-                quarters.append(choices[(rotation + hour) % len(choices)])
+                start = choices[turn % len(choices)]
+                quarters.append(Interval(start=start, end=start + length * MINUTE))
             hour_start += timedelta(hours=1)
     return tuple(quarters)
 
 
-def _kept_bits(
-    shifts: tuple[Interval, ...], rotation: int, length: int, tz: ZoneInfo, origin: datetime
-) -> MinuteSet:
-    return _kept_bits_of(shifts, rotation, length, tz, origin) if length > 0 else 0
+def _kept_bits(advisor: AdvisorDay, policy: Policy, tz: ZoneInfo, plan: DayPlan) -> MinuteSet:
+    """The minutes of the advisor's kept-free quarters on the plan's day (R4.3)."""
+    if policy.kept_free_minutes_per_hour <= 0:
+        return 0
+    return _kept_bits_of(
+        advisor.shifts,
+        advisor.rotation,
+        policy.kept_free_minutes_per_hour,
+        policy.slot_minutes,
+        policy.reception_minutes,
+        plan.capacity_day.opening,
+        tz,
+        plan.origin,
+    )
 
 
 @lru_cache(maxsize=8192)
 def _kept_bits_of(
-    shifts: tuple[Interval, ...], rotation: int, length: int, tz: ZoneInfo, origin: datetime
+    shifts: tuple[Interval, ...],
+    rotation: int,
+    length: int,
+    slot_minutes: int,
+    reception_minutes: int,
+    opening: tuple[Interval, ...],
+    tz: ZoneInfo,
+    origin: datetime,
 ) -> MinuteSet:
     bits = 0
-    for quarter in _kept_quarters(shifts, rotation, length, tz):
+    for quarter in _kept_quarters(shifts, rotation, length, slot_minutes, reception_minutes, opening, tz):
         bits |= minute_bits(quarter.start, quarter.end, origin)
     return bits
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class LabourPlan:
-    starts: datetime
+    starts: datetime  # the first minute of work
     ends: datetime
-    open_until: datetime  # the end of the opening interval the work ends in
+    end_index: int  # the snapshot day the work ends on
     pieces: tuple[tuple[date, str, int], ...]  # (work day, skill, minutes)
 
 
-def _labour_walk(days: Sequence[CapacityDay], jobs: Sequence[JobLine], start: datetime) -> LabourPlan | None:
-    """Lay the jobs' labour over the opening hours from `start` (R3.1), day after day.
+def _work_hours(capacity_day: CapacityDay, skill: str) -> tuple[Interval, ...]:
+    """R4.8: when a technician with the skill works that day (the opening hours for a
+    snapshot that does not say)."""
+    if capacity_day.technician_hours is None:
+        return capacity_day.opening
+    return capacity_day.technician_hours.get(skill, ())
 
-    None when the snapshot ends before the work does.
+
+def _labour_walk(
+    days: Sequence[CapacityDay], index: int, jobs: Sequence[JobLine], start: datetime
+) -> LabourPlan | Refusal:
+    """Lay the jobs' labour, one after the other, over the working hours of the technicians
+    with each job's skill from `start` on the snapshot's day `index` (R3.1, R4.8), day after day.
+
+    NO_SKILL when no technician with a job's skill works on the days left, WORK_PAST_LAST_DAY
+    when the snapshot ends before the work does.
     """
     pieces: list[tuple[date, str, int]] = []
-    remaining = [(job.skill, job.minutes) for job in jobs]
     cursor = start
-    for capacity_day in days:
-        for opening in capacity_day.opening:
-            if opening.end <= cursor:
-                continue
-            cursor = max(cursor, opening.start)
-            while remaining and cursor < opening.end:
-                skill, minutes = remaining[0]
-                used = min(minutes, int((opening.end - cursor) / MINUTE))
-                pieces.append((capacity_day.day, skill, used))
-                cursor += used * MINUTE
-                if used == minutes:
-                    remaining.pop(0)
-                else:
-                    remaining[0] = (skill, minutes - used)
-            if not remaining:
-                return LabourPlan(starts=start, ends=cursor, open_until=opening.end, pieces=_merge(pieces))
-    return None
+    first: datetime | None = None
+    first_index = index
+    for job in jobs:
+        remaining = job.minutes
+        while remaining > 0:
+            if index >= len(days):
+                if not any(_work_hours(day, job.skill) for day in days[first_index:]):
+                    return Refusal.NO_SKILL
+                return Refusal.WORK_PAST_LAST_DAY
+            capacity_day = days[index]
+            for hours in _work_hours(capacity_day, job.skill):
+                if hours.end <= cursor:
+                    continue
+                begin = max(cursor, hours.start)
+                used = min(remaining, (hours.end - begin) // MINUTE)
+                if used <= 0:
+                    continue
+                if first is None:
+                    first = begin
+                pieces.append((capacity_day.day, job.skill, used))
+                cursor = begin + used * MINUTE
+                remaining -= used
+                if not remaining:
+                    break
+            if remaining:
+                index += 1
+    if first is None:
+        raise ValueError("a request needs labour")
+    return LabourPlan(starts=first, ends=cursor, end_index=index, pieces=_merge(pieces))
 
 
 def _merge(pieces: list[tuple[date, str, int]]) -> tuple[tuple[date, str, int], ...]:
@@ -757,14 +907,14 @@ def _proposal(
     reception: Interval,
     labour: LabourPlan,
     request: SlotRequest,
-    policy: Policy,
-    tz: ZoneInfo,
+    snapshot: Snapshot,
     *,
-    full_day: bool,
+    evening: bool,
     used_kept_free: bool,
     same_day: bool,
     busy_day: bool,
 ) -> Proposal:
+    policy, tz = snapshot.policy, snapshot.tz
     reasons: list[Reason] = []
     local_time = reception.start.astimezone(tz).time()
     in_peak_hours = any(start <= local_time < end for start, end in policy.peak_hours)
@@ -775,12 +925,12 @@ def _proposal(
     period = Period.BUSY if in_peak_hours or busy_day else Period.QUIET
     if period is Period.QUIET:
         reasons.append(Reason.QUIET_PERIOD)
-    if full_day:
+    if evening:
         reasons.append(Reason.EVENING_DROP_OFF)
     if used_kept_free:
         reasons.append(Reason.KEPT_FREE_TIME)
-    if same_day and request.urgent:
-        reasons.append(Reason.SAME_DAY_URGENT)
+    if same_day and request.urgent and labour.starts.astimezone(tz).date() == capacity_day.day:
+        reasons.append(Reason.SAME_DAY_URGENT)  # R4.6: the work starts today
     if request.advisor_id is not None and advisor.advisor_id == request.advisor_id:
         reasons.append(Reason.PREFERRED_ADVISOR)
     if advisor.booked_customers >= advisor.max_customers and not used_kept_free:
@@ -792,21 +942,33 @@ def _proposal(
         drop_off=reception.start,
         reception_end=reception.end,
         work_starts=labour.starts,
-        promised_return=_promised_return(labour, policy, tz),
+        promised_return=_promised_return(labour, snapshot.days, policy, tz),
         period=period,
         reasons=tuple(reasons),
         labour_by_day=labour.pieces,
     )
 
 
-def _promised_return(labour: LabourPlan, policy: Policy, tz: ZoneInfo) -> datetime:
+def _promised_return(
+    labour: LabourPlan, days: Sequence[CapacityDay], policy: Policy, tz: ZoneInfo
+) -> datetime:
     """R4.7: the hand-over time promised at booking: the end of the work, on the slot grid, but
-    never after the reception closes (hours that end off the grid, such as 18:10)."""
-    local = labour.ends.astimezone(tz)
-    past_grid = (local.hour * 60 + local.minute) % policy.slot_minutes
-    if past_grid == 0:
-        return labour.ends
-    return min(labour.ends + (policy.slot_minutes - past_grid) * MINUTE, labour.open_until)
+    never after the reception closes (hours that end off the grid, such as 18:10). Work that
+    ends while the reception is closed (technicians start earlier or stay later, R4.8) is
+    handed over when it opens next."""
+    ends = labour.ends
+    for capacity_day in days[labour.end_index :]:
+        for opening in capacity_day.opening:
+            if opening.end < ends:
+                continue
+            if opening.start > ends:
+                return opening.start
+            local = ends.astimezone(tz)
+            past_grid = (local.hour * 60 + local.minute) % policy.slot_minutes
+            if past_grid == 0:
+                return ends
+            return min(ends + (policy.slot_minutes - past_grid) * MINUTE, opening.end)
+    return ends  # past the snapshot's last opening: the end of the work itself
 
 
 def high_load(capacity_day: CapacityDay, policy: Policy) -> bool:

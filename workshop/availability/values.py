@@ -40,6 +40,9 @@ class Policy:
     kept_free_minutes_per_hour: int = 15  # R4.3
     same_day_allowed: bool = False  # R4.4
     evening_drop_off: time = time(16, 30)  # R4.5
+    # R4.5, R4.4: a full-day job is also offered the morning's times, until this one excluded
+    # (the guide's "tomorrow 9:30 or 10:30"), so the work starts the day it is dropped off.
+    morning_drop_off_until: time = time(12, 0)
     full_day_labour_minutes: int = 420  # R4.5: labour from which a job keeps the car a full day
     comeback_window: timedelta = timedelta(hours=48)  # R2.3
     peak_hours: tuple[tuple[time, time], ...] = ((time(8, 0), time(9, 30)),)  # R4.4
@@ -72,6 +75,9 @@ class CapacityDay:
     technician_minutes: Mapping[str, int] = field(default_factory=dict)  # by skill (R4.8)
     technician_total_minutes: int = 0  # a technician with two skills counts once here
     booked_labour: Mapping[str, int] = field(default_factory=dict)  # by skill
+    # R4.8: when the technicians with each skill work (their shifts, absences removed, merged),
+    # which labour is laid over; None lays it over the opening hours (hand-built snapshots).
+    technician_hours: Mapping[str, tuple[Interval, ...]] | None = None
 
     @property
     def booked_customers(self) -> int:
