@@ -11,10 +11,9 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import connection
 from django.db.models import CharField, Exists, Max, Min, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 
@@ -105,20 +104,6 @@ def _ranges(model: type[Any], batch: int, **filters: Any) -> Iterator[tuple[int,
         low += batch
 
 
-def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def _table(model: type[Any]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _placeholders(values: tuple[object, ...]) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
 def _day(value: object) -> date:
     # SQLite hands dates back as text through a raw cursor.
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
@@ -150,19 +135,21 @@ def _vehicle_batch(
     dict[int, list[tuple[date, int | None]]],
     set[int],
 ]:
-    vehicles = _rows(
-        f"SELECT id, dealership_id, customer_id, sale_date FROM {_table(Vehicle)}"  # noqa: S608
-        " WHERE id >= %s AND id < %s AND customer_id IS NOT NULL",
-        [low, high],
+    # Across dealerships by design: the nightly scan walks every tenant's vehicles by id range,
+    # each row then judged by its own dealership's rules. No ordering: the rows are grouped here.
+    vehicles = list(
+        Vehicle.objects.filter(id__gte=low, id__lt=high, customer__isnull=False)
+        .order_by()
+        .values_list("id", "dealership_id", "customer_id", "sale_date")
     )
     readings: dict[int, list[Reading]] = defaultdict(list)
     reception: dict[int, Reading] = {}
-    for vehicle_id, read_on, km, source in _rows(
-        f"SELECT vehicle_id, read_on, mileage_km, source FROM {_table(MileageReading)}"  # noqa: S608
-        " WHERE vehicle_id >= %s AND vehicle_id < %s",
-        [low, high],
+    for vehicle_id, read_on, km, source in (
+        MileageReading.objects.filter(vehicle_id__gte=low, vehicle_id__lt=high)
+        .order_by()
+        .values_list("vehicle_id", "read_on", "mileage_km", "source")
     ):
-        reading = (_day(read_on), km)
+        reading = (read_on, km)
         readings[vehicle_id].append(reading)
         if source == MileageReading.Source.RECEPTION and (
             vehicle_id not in reception or reading > reception[vehicle_id]
@@ -170,22 +157,16 @@ def _vehicle_batch(
             reception[vehicle_id] = reading
     visits: dict[int, list[tuple[date, int | None]]] = defaultdict(list)
     upcoming: set[int] = set()
-    for vehicle_id, status, local_day, km, drop_off in _rows(
-        f"SELECT vehicle_id, status, local_day, mileage_km, drop_off_at FROM {_table(Appointment)}"  # noqa: S608
-        f" WHERE vehicle_id >= %s AND vehicle_id < %s AND status IN ({_placeholders(VISITED + UPCOMING)})",
-        [low, high, *VISITED, *UPCOMING],
+    for vehicle_id, status, local_day, reported_km, drop_off in (
+        Appointment.objects.filter(vehicle_id__gte=low, vehicle_id__lt=high, status__in=VISITED + UPCOMING)
+        .order_by()
+        .values_list("vehicle_id", "status", "local_day", "mileage_km", "drop_off_at")
     ):
         if status in VISITED:
-            visits[vehicle_id].append((_day(local_day), km))
-        elif _instant(drop_off) >= now:
+            visits[vehicle_id].append((local_day, reported_km))
+        elif drop_off >= now:
             upcoming.add(vehicle_id)
     return vehicles, readings, reception, visits, upcoming
-
-
-def _instant(value: object) -> datetime:
-    """An instant from a raw cursor: SQLite hands back UTC as naive text."""
-    instant = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
 
 
 def _km_on(readings: list[Reading], day: date) -> int | None:

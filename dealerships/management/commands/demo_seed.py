@@ -11,6 +11,7 @@ from dealerships.demo import DEMO_PASSWORD, demo_logins, demo_tenants_create
 from dealerships.models import Dealership
 from dealerships.selectors import dealership_local_today
 from dealerships.services import closures_prefill_public_holidays
+from followups.demo import demo_followups_create, demo_followups_scan
 from mobility.demo import demo_mobility_create
 from workshop.demo import demo_workshop_create
 
@@ -42,6 +43,8 @@ class Command(BaseCommand):
                         closures_prefill_public_holidays(dealership=dealership, year=year)
                     demo_appointments_create(dealership=dealership, now=timezone.now())
                     demo_mobility_create(dealership=dealership, now=timezone.now())
+                    demo_followups_create(dealership=dealership, now=timezone.now())
+                demo_followups_scan(now=timezone.now())
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
         for username, what in demo_logins():
             self.stdout.write(f"  {username:<32} {what}")
