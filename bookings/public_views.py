@@ -447,6 +447,7 @@ def self_booking_manage(request: HttpRequest, dealership: Dealership, token: str
             "day_form": day_form,
             "offer": offer.offer if offer else None,
             "proposals": _in_time_order(offer.rows if offer else []),
+            "mobility_message": offer.message if offer else "",
             "cancelling": can_cancel and "cancel" in request.GET and not moving,
             "can_cancel": can_cancel,
             "error": error,

@@ -72,6 +72,7 @@ def fleet(milano):
 
 
 def test_r3_8_an_operator_books_an_appointment_with_a_courtesy_car_on_the_phone_page(page, milano, fleet):
+    """The operator books with a courtesy car on the phone page, then finds it on the fleet board."""
     user = UserFactory(username="paola", first_name="Paola", last_name="Ferri", password="s3cret-pass")
     MembershipFactory(user=user, dealership=milano, role=Role.RESERVATION_OPERATOR)
     page.set_viewport_size(DESK_SCREEN)
@@ -106,6 +107,16 @@ def test_r3_8_an_operator_books_an_appointment_with_a_courtesy_car_on_the_phone_
         appointment.drop_off_at,
         appointment.promised_return_at,
     )
+
+    # R3.8: the booking is in the mobility planning: on the fleet board, in the car's row, from
+    # the day of the drop-off; its bar opens the reservation with the car and the appointment.
+    page.goto(f"/d/milano/mobility/board/?start={appointment.local_day.isoformat()}")
+    car_row = page.get_by_role("row").filter(has=page.get_by_role("rowheader", name=re.compile("GR 001 MI")))
+    car_row.get_by_role("link", name=re.compile("Bianchi")).click()
+    page.wait_for_url(f"**/mobility/reservations/{reservation.id}/")
+    details = page.get_by_role("main").inner_text()
+    assert "GR 001 MI" in details
+    assert "Bianchi" in details
 
 
 def test_r3_3_a_customer_self_books_with_pick_up_and_delivery_on_a_phone(browser, live_server, fleet):

@@ -80,3 +80,22 @@ def test_r3_7_the_customers_move_offers_only_times_with_the_courtesy_car_free(cl
 def test_r3_1_a_move_without_mobility_still_offers_the_days_the_car_is_out(client, milano, shop):
     appointment = AppointmentFactory(advisor=shop["advisor"], drop_off_at=at(THURSDAY, "08:00"))
     assert any(moment < at(TUESDAY, "23:00") for moment in _offered(client, appointment))
+
+
+@pytest.mark.django_db
+def test_r3_7_the_customers_move_says_when_the_car_is_next_free(client, milano, shop):
+    appointment = AppointmentFactory(
+        advisor=shop["advisor"],
+        drop_off_at=at(THURSDAY, "08:00"),
+        mobility_kind=MobilityKind.BRAND_COURTESY_CAR,
+    )
+    link = reverse(
+        "self_booking_manage", kwargs={"dealership_slug": "milano", "token": manage_token(appointment)}
+    )
+    page = client.get(link, {"move": "1", "wished_date": MONDAY.isoformat()}).content.decode()
+    assert "Not free on the days asked for: next free from" in page  # the customer is told why
+    offered = [
+        datetime.fromisoformat(v.split("|")[1]) for v in re.findall(r'id="move-\d+" value="([^"]+)"', page)
+    ]
+    assert offered
+    assert all(moment >= at(TUESDAY, "23:00") for moment in offered)
