@@ -15,7 +15,7 @@ from config.errors import IllegalTransition
 from dealerships.models import Dealership, User
 from dealerships.ownership import ensure_owned_by
 from mobility.models import FleetVehicle, ReleaseReason, Reservation, ReservationStatus
-from mobility.services.reservations import reservation_release
+from mobility.services.reservations import reservation_fields_check, reservation_release
 
 # Beat releases at most this many reservations a run; the next run takes the rest.
 RELEASE_BATCH = 200
@@ -103,19 +103,7 @@ def reservation_hand_over_out(
     reservation.out_at = now
     reservation.out_by = by
     reservation.status = ReservationStatus.OUT
-    reservation.full_clean(
-        exclude=[
-            "dealership",
-            "solution",
-            "fleet_vehicle",
-            "customer",
-            "appointment",
-            "booked_by",
-            "out_by",
-            "in_by",
-        ],
-        validate_constraints=False,
-    )
+    reservation_fields_check(reservation)
     reservation.save()
     return reservation
 
@@ -166,19 +154,7 @@ def reservation_hand_over_back(
     reservation.in_at = now
     reservation.in_by = by
     reservation.status = ReservationStatus.RETURNED
-    reservation.full_clean(
-        exclude=[
-            "dealership",
-            "solution",
-            "fleet_vehicle",
-            "customer",
-            "appointment",
-            "booked_by",
-            "out_by",
-            "in_by",
-        ],
-        validate_constraints=False,
-    )
+    reservation_fields_check(reservation)
     reservation.save()
     if reservation.fleet_vehicle_id is not None and mileage_km is not None:
         FleetVehicle.objects.for_dealership(dealership).filter(

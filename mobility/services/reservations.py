@@ -38,6 +38,25 @@ NO_OVERLAP_CONSTRAINT = "reservation_vehicle_no_overlap"
 NEXT_FREE_HORIZON = timedelta(days=60)
 
 
+# The related rows are checked by the services against the dealership (ensure_owned_by) and,
+# for the car, under its lock; the exclusion constraint is the database's to enforce.
+RELATED_FIELDS = (
+    "dealership",
+    "solution",
+    "fleet_vehicle",
+    "customer",
+    "appointment",
+    "booked_by",
+    "out_by",
+    "in_by",
+)
+
+
+def reservation_fields_check(reservation: Reservation) -> None:
+    """The reservation's own fields, validated before a save (times, mileage, fuel, texts)."""
+    reservation.full_clean(exclude=list(RELATED_FIELDS), validate_constraints=False)
+
+
 def fleet_vehicles_lock(*, dealership: Dealership, solution: MobilitySolution) -> list[int]:
     """Lock the solution's row, then its vehicles' rows in id order (SELECT ... FOR UPDATE):
     whoever books, moves or hands over a car of the solution waits here, in one order."""
@@ -168,19 +187,7 @@ def _place(
 
 
 def _save(reservation: Reservation) -> None:
-    reservation.full_clean(
-        exclude=[
-            "dealership",
-            "solution",
-            "fleet_vehicle",
-            "customer",
-            "appointment",
-            "booked_by",
-            "out_by",
-            "in_by",
-        ],
-        validate_constraints=False,
-    )
+    reservation_fields_check(reservation)
     try:
         # No savepoint of its own: a refusal leaves the caller's transaction to be rolled back whole.
         reservation.save()
