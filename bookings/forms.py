@@ -19,7 +19,7 @@ from bookings import mobility_hooks, requests
 from bookings.mobility_hooks import MobilityOption
 from bookings.models import REQUESTS_MAX_LENGTH, AppointmentKind, MobilityKind
 from bookings.services import AppointmentDetails
-from customers.models import Campaign, Vehicle
+from customers.models import Campaign, Customer, Vehicle
 from customers.validation import clean_plate
 from dealerships.models import Dealership
 from workshop.capacity_settings import CapacitySettings
@@ -37,6 +37,29 @@ MOBILITY_OPTIONS = [(NO_MOBILITY, _("No mobility needed")), *MobilityKind.choice
 PLAIN_MOBILITY = tuple(MobilityOption(value=kind.value, label=str(kind.label)) for kind in MobilityKind)
 
 
+def customer_address(customer: Customer | None) -> str:
+    """The customer file's address on one line ("Via Roma 1, 20121 Milano"), "" without one:
+    what the pick-up and delivery address starts from."""
+    if customer is None:
+        return ""
+    town = " ".join(part for part in (customer.postal_code.strip(), customer.city.strip()) if part)
+    return ", ".join(part for part in (customer.street.strip(), town) if part)
+
+
+def mobility_address_field() -> forms.CharField:
+    """Where the pick-up driver goes: asked with the mobility, required for ADDRESS_KINDS only
+    (MobilityChoiceMixin.mobility_address_check); the page shows it only for those kinds."""
+    return forms.CharField(
+        label=_("Address for pick-up and delivery"),
+        max_length=mobility_hooks.ADDRESS_MAX_LENGTH,
+        required=False,
+        help_text=_(
+            "Where our driver picks the car up and brings it back: needed for pick-up and delivery only."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+
+
 def mobility_option_label(option: MobilityOption) -> str:
     """A solution as the radio list shows it: its name and what it costs this customer (R3.2, R3.5)."""
     return f"{option.label} — {option.terms}" if option.terms else option.label
@@ -47,6 +70,9 @@ class MobilityChoiceMixin:
     those not offered (here, or online) are listed apart with the reason."""
 
     fields: dict[str, forms.Field]
+    cleaned_data: dict[str, Any]
+    # The kinds the address is asked for, as the page's script reads them (data-address-for).
+    address_kinds = " ".join(sorted(mobility_hooks.ADDRESS_KINDS))
 
     def mobility_choices_set(self, options: Iterable[MobilityOption]) -> None:
         options = tuple(options)
@@ -59,6 +85,18 @@ class MobilityChoiceMixin:
 
     def mobility_kind(self, value: str) -> str:
         return "" if value == NO_MOBILITY else value
+
+    def mobility_address_check(self) -> None:
+        """The address is required for the kinds that send a driver, and kept for those only."""
+        data = self.cleaned_data
+        if "mobility" not in data or "mobility_address" not in data:
+            return
+        try:
+            data["mobility_address"] = mobility_hooks.mobility_address_clean(
+                mobility_kind=self.mobility_kind(data["mobility"]), address=data["mobility_address"]
+            )
+        except ValidationError as error:
+            cast(forms.Form, self).add_error(None, error)
 
 
 class DealershipAnswersForm(forms.Form):
@@ -141,6 +179,7 @@ class PhoneBookingForm(MobilityChoiceMixin, DealershipAnswersForm):
         initial="none",
         widget=forms.RadioSelect,
     )
+    mobility_address = mobility_address_field()
 
     def __init__(
         self,
@@ -176,6 +215,7 @@ class PhoneBookingForm(MobilityChoiceMixin, DealershipAnswersForm):
         cleaned = self.cleaned_data
         if not cleaned.get("jobs") and not cleaned.get("extra_minutes") and "jobs" not in self.errors:
             self.add_error("jobs", requests.no_work_error())
+        self.mobility_address_check()
         if cleaned.get("declined_campaigns") and not cleaned.get("decline_reason", "").strip():
             self.add_error("decline_reason", _("Say why the customer declines the campaign."))
         vehicle, mileage = cleaned.get("vehicle"), cleaned.get("mileage_km")
@@ -232,6 +272,7 @@ class PhoneBookingForm(MobilityChoiceMixin, DealershipAnswersForm):
             special_requests=data["special_requests"],
             mileage_km=data["mileage_km"],
             mobility_kind=self.mobility_kind(data["mobility"]),
+            mobility_address=data["mobility_address"],
         )
 
 
@@ -364,6 +405,7 @@ class ServicesForm(MobilityChoiceMixin, DealershipAnswersForm):
         initial="none",
         widget=forms.RadioSelect,
     )
+    mobility_address = mobility_address_field()
     advisor = forms.TypedChoiceField(
         label=_("Your service advisor"), coerce=int, empty_value=None, required=False
     )
@@ -382,6 +424,11 @@ class ServicesForm(MobilityChoiceMixin, DealershipAnswersForm):
         self.date_picker_limit("wished_date")
         self.choices_set("jobs", [(job.code, job_label(job)) for job in self.offered_jobs.values()])
         self.choices_set("advisor", [("", _("No preference")), *((a.id, a.name) for a in advisors)])
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        self.mobility_address_check()
+        return self.cleaned_data
 
     def work_wanted(self, *, vehicle: Vehicle) -> requests.WorkWanted:
         data = self.cleaned_data

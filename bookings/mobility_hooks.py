@@ -7,6 +7,10 @@ real layer in its AppConfig.ready()."""
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
+from django.utils.translation import gettext as _
+
 from bookings import offers
 from bookings.models import MobilityKind
 from customers.models import Vehicle
@@ -15,6 +19,30 @@ from workshop.availability import DoubleOffer, Proposal, SlotRequest
 from workshop.capacity_settings import CapacitySettings
 
 NO_MOBILITY = "none"
+# The kinds whose driver comes to the customer: the booking asks where (R3.3, R3.8).
+ADDRESS_KINDS = frozenset({MobilityKind.PICKUP_DELIVERY.value})
+# As long as the reservation keeps it (mobility.models.Reservation.address).
+ADDRESS_MAX_LENGTH = 200
+
+
+def mobility_address_clean(*, mobility_kind: str, address: str) -> str:
+    """The address the driver goes to, stripped, for a kind that needs one, else "" (R3.3);
+    a ValidationError on `mobility_address` when it is missing, too long or holds a NUL
+    character (which PostgreSQL cannot store)."""
+    if mobility_kind not in ADDRESS_KINDS:
+        return ""
+    address = address.strip()
+    try:
+        if not address:
+            raise ValidationError(
+                _("Give the address where our driver picks the car up and brings it back."),
+                code="required",
+            )
+        ProhibitNullCharactersValidator()(address)
+        MaxLengthValidator(ADDRESS_MAX_LENGTH)(address)
+    except ValidationError as error:
+        raise ValidationError({"mobility_address": error.error_list}) from None
+    return address
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -67,7 +95,10 @@ class MobilityLayer:
         now: datetime,
         from_time: datetime | None = None,
         settings: CapacitySettings | None = None,
+        ignore_appointment_id: int | None = None,
     ) -> MobilityOffer:
+        """`ignore_appointment_id`: the appointment being moved, whose own mobility reservation
+        is not in the way of the times it moves to."""
         return MobilityOffer(
             offer=offers.availability_offer(
                 dealership=dealership, request=request, now=now, from_time=from_time, settings=settings

@@ -25,6 +25,7 @@ from bookings.forms import (
     MoveDayForm,
     ProposalChoiceForm,
     ServicesForm,
+    customer_address,
     requested_work_for,
 )
 from bookings.models import AppointmentStatus, Channel, FunnelEvent, SlotHold
@@ -212,7 +213,11 @@ def self_booking_times(request: HttpRequest, dealership: Dealership) -> HttpResp
         jobs=[job for job in settings.active_jobs_by_code.values() if job.kind in ONLINE_KINDS],
         advisors=workshop_selectors.advisor_list(dealership=dealership),
         # The customer's usual advisor: the one of their last appointment.
-        initial={"advisor": selectors.last_advisor_id(dealership=dealership, customer=customer)},
+        # Pick-up and delivery: the address on the customer file, to confirm or change.
+        initial={
+            "advisor": selectors.last_advisor_id(dealership=dealership, customer=customer),
+            "mobility_address": customer_address(customer),
+        },
         # R3.2, R3.3, R3.5: every solution with its terms for this car; caps honoured online.
         mobility_options=mobility_hooks.layer().options(
             dealership=dealership, vehicle=vehicle, job_minutes=None, online=True, now=now
@@ -247,7 +252,11 @@ def self_booking_times(request: HttpRequest, dealership: Dealership) -> HttpResp
                 taken_time, status = drop_off, 409  # offer the nearest times after it
             else:
                 state = _state(request, dealership)
-                state.update(jobs=form.cleaned_data["jobs"], mobility=form.cleaned_data["mobility"])
+                state.update(
+                    jobs=form.cleaned_data["jobs"],
+                    mobility=form.cleaned_data["mobility"],
+                    mobility_address=form.cleaned_data["mobility_address"],
+                )
                 request.session[SESSION] = state
                 self_service.funnel_record(
                     dealership=dealership, session=session, step=FunnelEvent.Step.TIME, now=now
@@ -328,6 +337,7 @@ def self_booking_confirm(request: HttpRequest, dealership: Dealership) -> HttpRe
                     details=services.AppointmentDetails(
                         replacement_vehicle_wanted=state.get("mobility") in REPLACEMENT_KINDS,
                         mobility_kind="" if mobility == NO_MOBILITY else mobility,
+                        mobility_address=state.get("mobility_address", ""),
                     ),
                     settings=work.settings,
                 )
@@ -356,6 +366,7 @@ def self_booking_confirm(request: HttpRequest, dealership: Dealership) -> HttpRe
             "jobs": jobs,
             "mobility": dict(MOBILITY_OPTIONS).get(state.get("mobility", NO_MOBILITY)),
             "needs_mobility": state.get("mobility", NO_MOBILITY) != NO_MOBILITY,
+            "mobility_address": state.get("mobility_address", ""),
         },
     )
 
@@ -435,6 +446,8 @@ def self_booking_manage(request: HttpRequest, dealership: Dealership, token: str
             now=now,
             from_time=datetime.combine(wished, time(), tzinfo=dealership.tz) if wished else None,
             settings=settings,
+            # Its own reservation moves with it: the car it holds is free for the new time.
+            ignore_appointment_id=appointment.id,
         )
     return render(
         request,

@@ -5,7 +5,8 @@ synchronously: whatever a receiver writes commits or rolls back with the change 
 notifications outbox relies on it). A receiver must not swallow errors it cannot recover from.
 
 Arguments, all keyword:
-- appointment_booked: appointment, now
+- appointment_booked: appointment, now, mobility_address (where the pick-up driver goes, ""
+  when the mobility chosen needs none: mobility_hooks.ADDRESS_KINDS)
 - appointment_rescheduled: appointment, previous_drop_off (the time it had), now
 - appointment_status_changed: appointment, previous_status, now (a cancellation is one)
 - access_code_issued: access_code, code (the plain code, never stored), channel ("email" or

@@ -21,7 +21,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from bookings import mobility_hooks, phrases, selectors, services
-from bookings.forms import MORE_TIMES, PhoneBookingForm, ProposalChoiceForm, requested_work_for
+from bookings.forms import (
+    MORE_TIMES,
+    PhoneBookingForm,
+    ProposalChoiceForm,
+    customer_address,
+    requested_work_for,
+)
 from bookings.mobility_hooks import MobilityOffer
 from bookings.models import Appointment, AppointmentKind, Document, ScriptPhrase
 from bookings.requests import RequestedWork
@@ -131,6 +137,8 @@ def _call_form(
     initial: dict[str, object] = {
         "customer": customer.id if customer else None,
         "kind": AppointmentKind.MAINTENANCE,
+        # Pick-up and delivery goes to the address on the customer file unless told otherwise.
+        "mobility_address": customer_address(customer),
     }
     if len(vehicles) == 1:
         initial["vehicle"] = vehicles[0].id

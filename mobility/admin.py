@@ -1,13 +1,27 @@
-"""The mobility rows in the scoped admin: solutions with their caps, the fleet with its
-out-of-service periods, and reservations read-mostly (they take a vehicle: the reservation
-services book, move and release them, under the fleet's locks)."""
+"""The mobility rows in the scoped admin: the policy, solutions with their caps, the fleet with
+its out-of-service periods, and reservations read-mostly (they take a vehicle: the reservation
+services book, move and release them, under the fleet's locks). Saving or deleting a solution,
+cap or vehicle here renews the fleet version (mobility.models.fleet_changed, on the rows'
+signals), so the offers see the change at once."""
 
 from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 
 from dealerships.admin import DealershipScopedAdmin, DealershipScopedInline
-from mobility.models import FleetOutOfService, FleetVehicle, MobilitySolution, Reservation, SolutionCap
+from mobility.models import (
+    FleetOutOfService,
+    FleetVehicle,
+    MobilityPolicy,
+    MobilitySolution,
+    Reservation,
+    SolutionCap,
+)
+
+
+@admin.register(MobilityPolicy)
+class MobilityPolicyAdmin(DealershipScopedAdmin):
+    list_display = ["__str__", "handover_explanation_minutes", "dealership"]
 
 
 class SolutionCapInline(DealershipScopedInline):

@@ -187,6 +187,12 @@ class Availability:
     all_held: bool = False  # every unit is held (recall, service, limits)
 
 
+def handover_at(drop_off: datetime, promised_return: datetime, explanation: timedelta) -> datetime:
+    """When the mobility solution is handed over: once the advisor has explained the work, that
+    long after the drop-off, never after the promised return (R3.7)."""
+    return min(drop_off + explanation, promised_return)
+
+
 def solution_availability(
     snapshot: FleetSnapshot, plan: SolutionPlan, start: datetime, end: datetime, *, online: bool
 ) -> Availability:

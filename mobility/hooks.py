@@ -15,7 +15,7 @@ from customers.selectors import vehicle_coverage_on
 from dealerships.models import Dealership
 from mobility import availability, entitlements, offers
 from mobility.entitlements import SolutionTerms
-from mobility.models import MobilitySolution
+from mobility.models import ACTIVE_STATUSES, MobilitySolution, Reservation
 from workshop.availability import SlotRequest
 from workshop.capacity_settings import CapacitySettings
 
@@ -114,6 +114,7 @@ class MobilityLayer(mobility_hooks.MobilityLayer):
         now: datetime,
         from_time: datetime | None = None,
         settings: CapacitySettings | None = None,
+        ignore_appointment_id: int | None = None,
     ) -> MobilityOffer:
         if not mobility_kind or mobility_kind == mobility_hooks.NO_MOBILITY:
             return super().offer(
@@ -123,6 +124,7 @@ class MobilityLayer(mobility_hooks.MobilityLayer):
                 now=now,
                 from_time=from_time,
                 settings=settings,
+                ignore_appointment_id=ignore_appointment_id,
             )
         return offers.mobility_offer(
             dealership=dealership,
@@ -131,4 +133,21 @@ class MobilityLayer(mobility_hooks.MobilityLayer):
             now=now,
             from_time=from_time,
             settings=settings,
+            excluding_reservation=(
+                None
+                if ignore_appointment_id is None
+                else live_reservation_id(dealership=dealership, appointment_id=ignore_appointment_id)
+            ),
         )
+
+
+def live_reservation_id(*, dealership: Dealership, appointment_id: int) -> int | None:
+    """The appointment's live reservation, if it has one (one query): moving the appointment
+    moves it (mobility.receivers.appointment_rescheduled), so the times it would take once
+    moved are not taken by it (R3.7, R3.8)."""
+    return (
+        Reservation.objects.for_dealership(dealership)
+        .filter(appointment_id=appointment_id, status__in=ACTIVE_STATUSES)
+        .values_list("id", flat=True)
+        .first()
+    )

@@ -6,10 +6,14 @@ under row locks, and on PostgreSQL an exclusion constraint over (vehicle, [depar
 for the live statuses is the backstop (migration 0002_reservation_no_overlap).
 """
 
+import uuid
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import MobilityKind
@@ -35,6 +39,45 @@ class PickupMode(models.TextChoices):
     PICKUP_ONLY = "pickup", _("Pick-up only")
     DELIVERY_ONLY = "delivery", _("Delivery only")
     BOTH = "both", _("Pick-up and delivery")
+
+
+# R3.7: the hand-over of the mobility solution follows the reception, where the advisor
+# explains the work; the manuals' reception takes about 15 minutes (R5.1).
+HANDOVER_EXPLANATION_MINUTES = 15
+
+
+class MobilityPolicy(DealershipOwned):
+    """A dealership's mobility settings, and the version of its fleet's static part (solutions,
+    caps, vehicles), which any change to those rows renews (mobility.snapshot keeps that part in
+    memory per version). A dealership without a row has the defaults."""
+
+    handover_explanation_minutes = models.PositiveSmallIntegerField(
+        _("time to explain the work before the hand-over (minutes)"),
+        default=HANDOVER_EXPLANATION_MINUTES,
+        validators=[MaxValueValidator(120)],
+        help_text=_(
+            "The mobility solution is handed over this long after the drop-off, once the work "
+            "is explained (R3.7)."
+        ),
+    )
+    fleet_version = models.UUIDField(default=uuid.uuid4, editable=False)
+
+    class Meta:
+        verbose_name = _("mobility policy")
+        verbose_name_plural = _("mobility policies")
+        constraints = [
+            models.UniqueConstraint(fields=["dealership"], name="mobility_policy_one_per_dealership"),
+            FieldCheckConstraint(
+                condition=Q(handover_explanation_minutes__lte=120),
+                name="mobility_policy_explanation_minutes",
+                field="handover_explanation_minutes",
+                violation_error_message=_("Give at most 120 minutes."),
+                violation_error_code="explanation_minutes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Mobility policy"))
 
 
 class MobilitySolution(DealershipOwned):
@@ -420,3 +463,28 @@ class Reservation(DealershipOwned):
         return (self.licence_checked or not self.licence_required) and (
             self.registration_checked or not self.registration_required
         )
+
+
+def fleet_changed(*, dealership_id: int) -> None:
+    """The fleet's static part changed: give the dealership a new fleet version (one statement,
+    creating its policy row with the defaults when it has none)."""
+    MobilityPolicy.objects.bulk_create(
+        [MobilityPolicy(dealership_id=dealership_id)],
+        update_conflicts=True,
+        unique_fields=["dealership"],
+        update_fields=["fleet_version", "updated_at"],
+    )
+
+
+def _fleet_row_changed(sender: type[DealershipOwned], instance: DealershipOwned, **kwargs: Any) -> None:
+    if kwargs.get("raw"):  # loading fixtures: the rows may not be complete yet
+        return
+    fleet_changed(dealership_id=instance.dealership_id)
+
+
+# Whatever writes these rows (a service, the admin, the API, the demo), the cached static part
+# of the fleet is renewed; writes that bypass save() (update(), bulk_create()) call
+# fleet_changed themselves.
+for _model in (MobilitySolution, SolutionCap, FleetVehicle):
+    post_save.connect(_fleet_row_changed, sender=_model, dispatch_uid=f"fleet-save-{_model.__name__}")
+    post_delete.connect(_fleet_row_changed, sender=_model, dispatch_uid=f"fleet-delete-{_model.__name__}")

@@ -1,12 +1,17 @@
 """One offer for workshop and mobility (R3.1, R3.3, R3.4, R3.7): the workshop's double offer
-(bookings.offers) kept to the times whose whole immobilisation, drop-off to promised return,
-has the chosen solution free, each saying which car or option; when none is, the offer says
-when the solution is next free and proposes the times from then on."""
+(bookings.offers) kept to the times whose whole immobilisation has the chosen solution free,
+each saying which car or option; when none is, the offer says when the solution is next free
+and proposes the times from then on.
+
+The solution is needed from its hand-over, which follows the drop-off by the time the advisor
+takes to explain the work (the dealership's mobility policy, 15 minutes by default), to the
+promised return: a drop-off is proposed that long before the solution is free (R3.7)."""
 
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from django.utils.formats import date_format
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
 from bookings import offers
@@ -27,32 +32,43 @@ WIDER_ALTERNATIVES = 6
 NEXT_FREE_HORIZON = timedelta(days=60)
 
 
-def _note(plan: SolutionPlan, answer: availability.Availability) -> str:
+def _note(
+    plan: SolutionPlan, answer: availability.Availability, *, handover: datetime, fleet: Fleet, tz: ZoneInfo
+) -> str:
     note = f"{plan.label}: {answer.unit.label}" if answer.unit is not None else plan.label
     if answer.at_cap:  # staff may still book it; online it is not offered (R3.7)
         note = _("%(option)s (at its cap that day)") % {"option": note}
+    if fleet.explanation:  # the operator tells the customer when the solution is handed over
+        note = _("%(option)s, from %(time)s after %(minutes)s min to explain the work") % {
+            "option": note,
+            "time": time_format(handover.astimezone(tz), "TIME_FORMAT"),
+            "minutes": int(fleet.explanation.total_seconds() // 60),
+        }
     return note
 
 
 def _match(
-    snapshot: FleetSnapshot, plans: list[SolutionPlan], proposal: Proposal, *, online: bool
+    snapshot: FleetSnapshot, plans: list[SolutionPlan], proposal: Proposal, *, fleet: Fleet, online: bool
 ) -> str | None:
-    """Which car or option goes with the proposal: the first plan free for its immobilisation."""
+    """Which car or option goes with the proposal: the first plan free from its hand-over, once
+    the work is explained, to the promised return (R3.1, R3.7)."""
+    handover = availability.handover_at(proposal.drop_off, proposal.promised_return, fleet.explanation)
     for plan in plans:
         answer = availability.solution_availability(
-            snapshot, plan, proposal.drop_off, proposal.promised_return, online=online
+            snapshot, plan, handover, proposal.promised_return, online=online
         )
         if answer.free:
-            return _note(plan, answer)
+            return _note(plan, answer, handover=handover, fleet=fleet, tz=snapshot.tz)
     return None
 
 
 def _kept(
-    snapshot: FleetSnapshot, plans: list[SolutionPlan], offer: DoubleOffer, *, online: bool
+    snapshot: FleetSnapshot, offer: DoubleOffer, *, fleet: Fleet, online: bool
 ) -> tuple[list[Proposal], list[str]]:
     proposals, notes = [], []
+    plans = list(snapshot.plans)
     for proposal in offer.proposals:
-        note = _match(snapshot, plans, proposal, online=online)
+        note = _match(snapshot, plans, proposal, fleet=fleet, online=online)
         if note is not None:
             proposals.append(proposal)
             notes.append(note)
@@ -77,10 +93,12 @@ def mobility_offer(
     now: datetime,
     from_time: datetime | None = None,
     settings: CapacitySettings | None = None,
+    excluding_reservation: int | None = None,
 ) -> MobilityOffer:
     """The double offer narrowed to the times the chosen kind of mobility is free for the whole
     immobilisation, with the car or option of each (R3.1, R3.7). A kind the dealership does
-    not plan leaves the offer as it is."""
+    not plan leaves the offer as it is. `excluding_reservation`: the reservation of an
+    appointment being moved, which moves with it and so keeps nothing busy."""
     if settings is None:
         settings = capacity_settings(dealership)
     offer = offers.availability_offer(
@@ -99,11 +117,18 @@ def mobility_offer(
         last_day=_horizon_end(dealership, today, settings).date(),
     )
     start, end = _span(offer)
-    snapshot = fleet_snapshot_load(dealership=dealership, start=start, end=end, now=now, fleet=fleet)
+    snapshot = fleet_snapshot_load(
+        dealership=dealership,
+        start=start,
+        end=end,
+        now=now,
+        fleet=fleet,
+        excluding_reservation=excluding_reservation,
+    )
     plans = list(snapshot.plans)
     if not plans:  # a kind the dealership does not plan: the workshop's offer as it is
         return MobilityOffer(offer=offer)
-    proposals, notes = _kept(snapshot, plans, offer, online=request.online)
+    proposals, notes = _kept(snapshot, offer, fleet=fleet, online=request.online)
     if len(proposals) == len(offer.proposals):  # the common case: one snapshot, nothing more
         return MobilityOffer(offer=offer, notes=tuple(notes))
     if not proposals:
@@ -112,8 +137,10 @@ def mobility_offer(
             request=request,
             offer=offer,
             fleet=fleet,
+            snapshot=snapshot,
             now=now,
             settings=settings,
+            excluding_reservation=excluding_reservation,
         )
     # Some times are free: ask for more and keep as many as the offer would have had.
     wider = offers.availability_offer(
@@ -124,8 +151,15 @@ def mobility_offer(
         settings=settings,
     )
     start, end = _span(wider)
-    snapshot = fleet_snapshot_load(dealership=dealership, start=start, end=end, now=now, fleet=fleet)
-    proposals, notes = _kept(snapshot, list(snapshot.plans), wider, online=request.online)
+    snapshot = fleet_snapshot_load(
+        dealership=dealership,
+        start=start,
+        end=end,
+        now=now,
+        fleet=fleet,
+        excluding_reservation=excluding_reservation,
+    )
+    proposals, notes = _kept(snapshot, wider, fleet=fleet, online=request.online)
     return MobilityOffer(
         offer=DoubleOffer(proposals=tuple(proposals[:wanted]), shortfall=wider.shortfall),
         notes=tuple(notes[:wanted]),
@@ -138,20 +172,33 @@ def _from_next_free(
     request: SlotRequest,
     offer: DoubleOffer,
     fleet: Fleet,
+    snapshot: FleetSnapshot,
     now: datetime,
     settings: CapacitySettings,
+    excluding_reservation: int | None = None,
 ) -> MobilityOffer:
-    """Nothing offered has the solution free: find when it next is, for as long as the first
-    proposal's immobilisation, and offer the workshop's times from then (R3.7), a few times."""
+    """Nothing offered has the solution free: find when it next is, from the first proposal's
+    hand-over for as long as it is needed then, and offer the workshop's times from the work's
+    explanation before it (R3.7), a few times. The offer's own snapshot answers first when the
+    solution is free again within it: no query."""
     first = offer.proposals[0]
-    after = first.drop_off
+    after = availability.handover_at(first.drop_off, first.promised_return, fleet.explanation)
     # Nothing past the booking horizon can be offered: the search stops there.
     horizon_end = _horizon_end(dealership, now.astimezone(dealership.tz).date(), settings)
     for _attempt in range(MAX_REASKS):
-        duration = first.promised_return - first.drop_off
+        handover = availability.handover_at(first.drop_off, first.promised_return, fleet.explanation)
+        duration = first.promised_return - handover
         if after + duration > horizon_end:
             break
         found = [
+            hit
+            for plan in snapshot.plans
+            if (
+                hit := availability.next_free(
+                    snapshot, plan, after=after, duration=duration, online=request.online
+                )
+            )
+        ] or [
             hit
             for solution_id in fleet.ids
             if (
@@ -164,20 +211,33 @@ def _from_next_free(
                     online=request.online,
                     horizon=min(NEXT_FREE_HORIZON, horizon_end - after),
                     fleet=fleet,
+                    excluding_reservation=excluding_reservation,
                 )
             )
         ]
         if not found:
             break
         next_time = min(moment for moment, _unit in found)
+        # The customer comes in that long before, to hear the work explained (R3.7).
         later = offers.availability_offer(
-            dealership=dealership, request=request, now=now, from_time=next_time, settings=settings
+            dealership=dealership,
+            request=request,
+            now=now,
+            from_time=next_time - fleet.explanation,
+            settings=settings,
         )
         if not later.proposals:
             break
         start, end = _span(later)
-        snapshot = fleet_snapshot_load(dealership=dealership, start=start, end=end, now=now, fleet=fleet)
-        proposals, notes = _kept(snapshot, list(snapshot.plans), later, online=request.online)
+        snapshot = fleet_snapshot_load(
+            dealership=dealership,
+            start=start,
+            end=end,
+            now=now,
+            fleet=fleet,
+            excluding_reservation=excluding_reservation,
+        )
+        proposals, notes = _kept(snapshot, later, fleet=fleet, online=request.online)
         if proposals:
             local = next_time.astimezone(dealership.tz)
             message = _("Not free on the days asked for: next free from %(when)s.") % {
@@ -189,7 +249,10 @@ def _from_next_free(
                 next_free=next_time,
                 message=message,
             )
-        first, after = later.proposals[0], max(next_time, later.proposals[0].drop_off)
+        first = later.proposals[0]
+        after = max(
+            next_time, availability.handover_at(first.drop_off, first.promised_return, fleet.explanation)
+        )
     return MobilityOffer(
         offer=DoubleOffer(proposals=(), shortfall=offer.shortfall),
         message=_("The chosen mobility is not free within the booking horizon."),

@@ -13,6 +13,7 @@ from bookings.models import Appointment, AppointmentStatus, Channel
 from mobility.errors import MobilityUnavailable
 from mobility.models import ACTIVE_STATUSES, MobilitySolution, ReleaseReason, Reservation
 from mobility.services.reservations import reservation_book, reservation_move, reservation_release
+from mobility.snapshot import mobility_handover_at
 
 RELEASED_BY = {
     AppointmentStatus.CANCELLED: ReleaseReason.CANCELLED,
@@ -29,10 +30,21 @@ def _live(appointment: Appointment) -> Reservation | None:
     )
 
 
-def appointment_booked(*, appointment: Appointment, now: datetime, **_kwargs: Any) -> None:
+def _handover(appointment: Appointment) -> datetime:
+    return mobility_handover_at(
+        dealership=appointment.dealership,
+        drop_off=appointment.drop_off_at,
+        promised_return=appointment.promised_return_at,
+    )
+
+
+def appointment_booked(
+    *, appointment: Appointment, now: datetime, mobility_address: str = "", **_kwargs: Any
+) -> None:
     """Reserve the mobility the customer chose for the whole immobilisation (R3.1, R3.8):
-    the first solution of that kind free then; a kind the dealership does not plan (no
-    solution of it) is only remembered on the appointment."""
+    the first solution of that kind free then, with the address the pick-up driver goes to
+    (checked by the booking service); a kind the dealership does not plan (no solution of it)
+    is only remembered on the appointment."""
     if not appointment.mobility_kind:
         return
     dealership = appointment.dealership
@@ -41,6 +53,8 @@ def appointment_booked(*, appointment: Appointment, now: datetime, **_kwargs: An
         .filter(kind=appointment.mobility_kind, active=True)
         .order_by("position", "id")
     )
+    # The solution leaves once the advisor has explained the work (R3.7), as the offer planned.
+    departure_at = _handover(appointment)
     refused: MobilityUnavailable | None = None
     for solution in solutions:
         book = partial(
@@ -49,12 +63,13 @@ def appointment_booked(*, appointment: Appointment, now: datetime, **_kwargs: An
             solution=solution,
             customer=appointment.customer,
             appointment=appointment,
-            departure_at=appointment.drop_off_at,
+            departure_at=departure_at,
             return_at=appointment.promised_return_at,
             now=now,
             booked_by=appointment.booked_by,
             online=appointment.channel == Channel.WEB,
             job_minutes=appointment.labour_minutes,
+            address=mobility_address,
         )
         if len(solutions) == 1:
             book()
@@ -78,7 +93,7 @@ def appointment_rescheduled(*, appointment: Appointment, now: datetime, **_kwarg
         reservation_move(
             dealership=appointment.dealership,
             reservation=reservation,
-            departure_at=appointment.drop_off_at,
+            departure_at=_handover(appointment),
             return_at=appointment.promised_return_at,
             now=now,
         )

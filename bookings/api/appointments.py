@@ -190,6 +190,14 @@ class BookSerializer(serializers.Serializer):
         help_text="R3.3, R3.8: the mobility the customer chose; a planned one is reserved with the "
         "booking for the whole stay, or the booking is refused (409) with the next time it is free",
     )
+    mobility_address = serializers.CharField(
+        max_length=mobility_hooks.ADDRESS_MAX_LENGTH,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="where the driver picks the car up and brings it back: required for "
+        "pickup_delivery, ignored for the other kinds; the reservation keeps it",
+    )
     special_requests = serializers.CharField(
         max_length=REQUESTS_MAX_LENGTH, required=False, default="", allow_blank=True
     )
@@ -209,11 +217,16 @@ class BookSerializer(serializers.Serializer):
 
     def validate(self, data: dict) -> dict:
         """A comeback is of kind comeback (R2.3), and the kind comeback is a comeback: the same
-        answer as the phone page's, which asks for the kind only."""
+        answer as the phone page's, which asks for the kind only. Pick-up and delivery needs
+        the address the driver goes to (bookings.mobility_hooks.mobility_address_clean)."""
         kind = data.get("kind")
         if data["comeback"] and kind not in (None, AppointmentKind.COMEBACK):
             raise serializers.ValidationError({"kind": _("A comeback is of kind comeback.")})
         data["comeback"] = data["comeback"] or kind == AppointmentKind.COMEBACK
+        # A field error on mobility_address (the Django error becomes DRF's 400).
+        data["mobility_address"] = mobility_hooks.mobility_address_clean(
+            mobility_kind=data["mobility_kind"], address=data["mobility_address"]
+        )
         return data
 
 
@@ -332,6 +345,7 @@ class AppointmentListApi(AppointmentApiBase):
                     special_requests=data["special_requests"],
                     mileage_km=data.get("mileage_km"),
                     mobility_kind=data["mobility_kind"],
+                    mobility_address=data["mobility_address"],
                 ),
                 settings=work.settings,
             )

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from bookings import lifecycle, signals
+from bookings import lifecycle, mobility_hooks, signals
 from bookings.capacity import capacity_load
 from bookings.ledger import (
     DayLedger,
@@ -69,6 +69,8 @@ class AppointmentDetails:
     special_requests: str = ""
     mileage_km: int | None = None
     mobility_kind: str = ""  # R3.3: a MobilityKind value, "" when no mobility is needed
+    # Where the driver picks the car up and brings it back (mobility_hooks.ADDRESS_KINDS only).
+    mobility_address: str = ""
 
 
 NO_DETAILS = AppointmentDetails()
@@ -255,6 +257,9 @@ def appointment_book(
     if not jobs:
         raise ValidationError({"jobs": no_work_error()})
     kind = details.kind or (AppointmentKind.COMEBACK if comeback else AppointmentKind.MAINTENANCE)
+    mobility_address = mobility_hooks.mobility_address_clean(
+        mobility_kind=details.mobility_kind, address=details.mobility_address
+    )
     request = SlotRequest(
         jobs=tuple(job.line for job in jobs),
         urgent=urgent,
@@ -313,7 +318,10 @@ def appointment_book(
             read_on=now.astimezone(dealership.tz).date(),
             source=MileageReading.Source.BOOKING,
         )
-    signals.appointment_booked.send(sender=Appointment, appointment=appointment, now=now)
+    # The address travels with the announcement: the reservation made with the booking keeps it.
+    signals.appointment_booked.send(
+        sender=Appointment, appointment=appointment, now=now, mobility_address=mobility_address
+    )
     return appointment
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from config.errors import IllegalTransition
 from dealerships.models import Dealership, User
 from dealerships.ownership import ensure_owned_by
-from mobility.models import FleetVehicle, ReleaseReason, Reservation, ReservationStatus
+from mobility.models import FleetVehicle, ReleaseReason, Reservation, ReservationStatus, fleet_changed
 from mobility.services.reservations import reservation_fields_check, reservation_release
 
 # Beat releases at most this many reservations a run; the next run takes the rest.
@@ -157,9 +157,13 @@ def reservation_hand_over_back(
     reservation_fields_check(reservation)
     reservation.save()
     if reservation.fleet_vehicle_id is not None and mileage_km is not None:
-        FleetVehicle.objects.for_dealership(dealership).filter(
-            id=reservation.fleet_vehicle_id, mileage_km__lt=mileage_km
-        ).update(mileage_km=mileage_km)
+        raised = (
+            FleetVehicle.objects.for_dealership(dealership)
+            .filter(id=reservation.fleet_vehicle_id, mileage_km__lt=mileage_km)
+            .update(mileage_km=mileage_km)
+        )
+        if raised:  # the mileage may reach a service or the fleet's limit: the car is then held
+            fleet_changed(dealership_id=dealership.id)
     return reservation
 
 

@@ -30,6 +30,21 @@ from workshop.models import Skill, WorkshopPolicy
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 DESK_SCREEN = {"width": 1366, "height": 768}
+ON_FILE = "Via Roma 1, 20121 Milano"
+ADDRESS = "Address for pick-up and delivery"
+
+
+def _address_box_height(page) -> float:
+    return page.get_by_label(ADDRESS).bounding_box()["height"]
+
+
+def _sign_in(page) -> None:
+    page.goto("/book/milano/")
+    page.get_by_label("Registration plate").fill("ab 123 cd")
+    page.get_by_label("Mobile phone or e-mail on your customer file").fill("mario@example.com")
+    page.get_by_role("button", name="Send me a code").click()
+    page.get_by_label("Code").fill(_code_sent())
+    page.get_by_label("Code").press("Enter")
 
 
 @pytest.fixture
@@ -60,7 +75,14 @@ def fleet(milano):
     )
     today = timezone.now().date()
     customer = CustomerFactory(
-        dealership=milano, given_name="Mario", family_name="Bianchi", email="mario@example.com", language="en"
+        dealership=milano,
+        given_name="Mario",
+        family_name="Bianchi",
+        email="mario@example.com",
+        language="en",
+        street="Via Roma 1",
+        postal_code="20121",
+        city="Milano",
     )
     VehicleFactory(
         customer=customer,
@@ -126,16 +148,22 @@ def test_r3_3_a_customer_self_books_with_pick_up_and_delivery_on_a_phone(browser
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:
-        page.goto("/book/milano/")
-        page.get_by_label("Registration plate").fill("ab 123 cd")
-        page.get_by_label("Mobile phone or e-mail on your customer file").fill("mario@example.com")
-        page.get_by_role("button", name="Send me a code").click()
-        page.get_by_label("Code").fill(_code_sent())
-        page.get_by_label("Code").press("Enter")
+        _sign_in(page)
 
         page.get_by_label("Tagliando").check()
+        address = page.get_by_label(ADDRESS)
+        assert not address.is_visible()  # asked for only when a driver comes to the customer
         page.get_by_label(re.compile("Pick-up and delivery — 25 EUR a day")).check()
+        assert address.is_visible()
+        assert address.input_value() == ON_FILE  # from the customer file, to confirm or change
+        assert _address_box_height(page) >= TAP_TARGET_PX
         assert _no_horizontal_scroll(page)
+        address.fill("")
+        page.get_by_role("button", name="Show free times").click()
+        error = page.locator("#id_mobility_address_error")
+        assert "Give the address where our driver picks the car up and brings it back." in error.inner_text()
+        assert page.get_by_label(ADDRESS).get_attribute("aria-invalid") == "true"
+        page.get_by_label(ADDRESS).fill("Via Verdi 7, 20121 Milano")
         page.get_by_role("button", name="Show free times").click()
         times = page.get_by_role("group", name="Choose the time that suits you")
         assert times.get_by_role("radio").count() >= 1
@@ -143,6 +171,7 @@ def test_r3_3_a_customer_self_books_with_pick_up_and_delivery_on_a_phone(browser
         assert _no_horizontal_scroll(page)
         assert page.evaluate(SMALL_TAP_TARGETS_JS, TAP_TARGET_PX) == []
         page.get_by_role("button", name="Hold this time").click()
+        assert "Via Verdi 7, 20121 Milano" in page.get_by_role("main").inner_text()  # on the recap
         page.get_by_role("button", name="Confirm the appointment").click()
         assert page.get_by_role("heading", name="Your appointment").is_visible()
     finally:
@@ -153,3 +182,59 @@ def test_r3_3_a_customer_self_books_with_pick_up_and_delivery_on_a_phone(browser
     assert appointment.mobility_kind == MobilityKind.PICKUP_DELIVERY
     assert reservation.solution == fleet["pickup"]
     assert reservation.fleet_vehicle is None
+    assert reservation.address == "Via Verdi 7, 20121 Milano"  # where the driver goes (R3.8)
+
+
+def test_r3_3_without_scripts_the_pick_up_address_is_always_asked_and_needed_for_pick_up_only(
+    browser, live_server, fleet
+):
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-US", viewport=PHONE, is_mobile=True, java_script_enabled=False
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        _sign_in(page)
+        page.get_by_label("Tagliando").check()
+        assert page.get_by_label(ADDRESS).is_visible()  # no script to show it: always there
+        assert _address_box_height(page) >= TAP_TARGET_PX
+        page.get_by_label(ADDRESS).fill("")
+        page.get_by_label("No mobility needed").check()
+        page.get_by_role("button", name="Show free times").click()
+        times = page.get_by_role("group", name="Choose the time that suits you")
+        assert times.get_by_role("radio").count() >= 1  # not needed for this choice
+    finally:
+        context.close()
+
+
+def test_r3_3_the_phone_page_asks_for_the_pick_up_address_only_for_pick_up(page, milano, fleet):
+    """On a phone-sized screen too: the operator confirms the address on the file, and the
+    reservation booked with the appointment keeps the one the customer gives."""
+    user = UserFactory(username="paola", first_name="Paola", last_name="Ferri", password="s3cret-pass")
+    MembershipFactory(user=user, dealership=milano, role=Role.RESERVATION_OPERATOR)
+    page.set_viewport_size(PHONE)
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("paola")
+    page.get_by_label("Password").fill("s3cret-pass")
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url("**/d/milano/")
+    customer = Customer.objects.get(family_name="Bianchi")
+    page.goto(f"/d/milano/book/?customer={customer.id}")
+
+    page.get_by_label("Tagliando").check()
+    address = page.get_by_label(ADDRESS)
+    assert not address.is_visible()
+    page.get_by_label(re.compile("Pick-up and delivery — 25 EUR a day")).check()
+    assert address.is_visible()
+    assert address.input_value() == ON_FILE
+    assert _address_box_height(page) >= TAP_TARGET_PX
+    address.fill("Via Verdi 7, 20121 Milano")
+    page.get_by_role("button", name="Find times").click()
+    page.get_by_role("group", name="The time the customer chose").wait_for()
+    assert page.get_by_label(ADDRESS).is_visible()  # still there once the times came in place
+    page.get_by_role("button", name="Book this time").click()
+    page.wait_for_url("**/booked/")
+
+    reservation = Reservation.objects.get(appointment=Appointment.objects.get())
+    assert reservation.solution == fleet["pickup"]
+    assert reservation.address == "Via Verdi 7, 20121 Milano"

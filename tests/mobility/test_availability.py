@@ -10,7 +10,7 @@ from customers.models import CampaignVin
 from mobility import availability
 from mobility.availability import Cap, FleetSnapshot, Hold, Interval, SolutionPlan, unit
 from mobility.models import FleetStatus, SolutionKind
-from mobility.snapshot import SNAPSHOT_QUERIES, fleet_snapshot_load, solution_next_free
+from mobility.snapshot import FLEET_STATIC_QUERIES, SNAPSHOT_QUERIES, fleet_snapshot_load, solution_next_free
 from tests.factories.customers import CampaignFactory, CustomerFactory
 from tests.factories.mobility import (
     FleetOutOfServiceFactory,
@@ -242,7 +242,7 @@ def test_r3_8_the_loader_holds_a_recalled_vehicle_and_reads_in_a_fixed_number_of
                 return_at=at(MONDAY + timedelta(days=day), "12:00" if index else "18:00"),
             )
     FleetOutOfServiceFactory(vehicle=cars[4], starts_at=at(MONDAY, "13:00"), ends_at=at(MONDAY, "18:00"))
-    with django_assert_num_queries(SNAPSHOT_QUERIES):
+    with django_assert_num_queries(SNAPSHOT_QUERIES + FLEET_STATIC_QUERIES):
         loaded = fleet_snapshot_load(
             dealership=milano, start=NOW, end=at(MONDAY + timedelta(days=5), "00:00"), now=NOW
         )
@@ -298,7 +298,7 @@ def test_r3_7_next_free_past_weeks_of_short_gaps_is_the_full_searchs_answer_in_f
             return_at=back + ends,
         )
     after, duration = NOW, timedelta(days=days)
-    with django_assert_max_num_queries(SNAPSHOT_QUERIES + 2):
+    with django_assert_max_num_queries(SNAPSHOT_QUERIES + FLEET_STATIC_QUERIES + 2):
         found = solution_next_free(
             dealership=milano, solution_id=courtesy.id, after=after, duration=duration, now=NOW
         )

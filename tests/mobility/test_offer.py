@@ -12,7 +12,7 @@ from bookings.mobility_hooks import MobilityOffer, layer
 from bookings.models import MobilityKind
 from customers.models import Programme
 from mobility.hooks import mobility_options
-from mobility.models import SolutionKind
+from mobility.models import MobilityPolicy, SolutionKind
 from mobility.offers import mobility_offer
 from tests.factories.customers import ProgrammeFactory, VehicleFactory
 from tests.factories.mobility import FleetVehicleFactory, MobilitySolutionFactory, ReservationFactory
@@ -56,7 +56,8 @@ def test_r3_1_each_time_offered_keeps_the_car_free_for_the_whole_immobilisation(
     assert offer.offer.proposals
     assert offer.next_free is None
     for proposal, note in offer.rows:
-        assert note == "Maserati courtesy car: Maserati Grecale (GR001MI)"  # which car (R3.8)
+        # Which car (R3.8), handed over once the work is explained (R3.7).
+        assert note.startswith("Maserati courtesy car: Maserati Grecale (GR001MI), from ")
         assert proposal.promised_return > proposal.drop_off
 
 
@@ -72,7 +73,27 @@ def test_r3_7_when_the_fleet_is_full_on_the_wanted_day_the_offer_starts_when_it_
     assert "next free" in offer.message
     assert offer.offer.proposals
     assert all(p.drop_off >= at(THURSDAY, "12:00") for p in offer.offer.proposals)
-    assert all(note.endswith("(GR001MI)") for note in offer.notes)
+    assert all("(GR001MI)" in note for note in offer.notes)
+
+
+def test_r3_7_the_times_proposed_leave_time_to_explain_the_work_before_the_car_is_handed_over(milano, shop):
+    """R3.7: "propose those dates and times (leaving time to explain the work at hand-over)". The
+    car is back on Thursday at 12:00 and the advisor takes 30 minutes to explain the work: the
+    customer is offered 11:30, the car is handed over at 12:00, and the note says so."""
+    MobilityPolicy.objects.filter(dealership=milano).update(handover_explanation_minutes=30)
+    ReservationFactory(
+        solution=shop["courtesy"],
+        fleet_vehicle=shop["car"],
+        departure_at=at(MONDAY, "07:00"),
+        return_at=at(THURSDAY, "12:00"),
+    )
+    with translation.override("en"):
+        offer = _offer(milano)
+    assert offer.next_free == at(THURSDAY, "12:00")
+    assert offer.offer.proposals[0].drop_off == at(THURSDAY, "11:30")
+    assert all(p.drop_off + timedelta(minutes=30) >= at(THURSDAY, "12:00") for p in offer.offer.proposals)
+    assert offer.notes[0].startswith("Maserati courtesy car: Maserati Grecale (GR001MI), from ")
+    assert offer.notes[0].endswith(" after 30 min to explain the work")
 
 
 def test_r3_7_times_that_clash_with_the_car_are_dropped_and_later_ones_kept(milano, shop):

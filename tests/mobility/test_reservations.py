@@ -18,7 +18,13 @@ from bookings.requests import RequestedJob
 from bookings.services import AppointmentDetails
 from config.errors import ForeignRow, SlotTaken
 from mobility.errors import MobilityUnavailable, VehicleHeld
-from mobility.models import ReleaseReason, Reservation, ReservationStatus, SolutionKind
+from mobility.models import (
+    HANDOVER_EXPLANATION_MINUTES,
+    ReleaseReason,
+    Reservation,
+    ReservationStatus,
+    SolutionKind,
+)
 from mobility.services.reservations import reservation_book, reservation_move, reservation_release
 from tests.factories.customers import CustomerFactory, VehicleFactory
 from tests.factories.mobility import (
@@ -35,6 +41,8 @@ MONDAY = date(2026, 11, 23)
 TUESDAY = MONDAY + timedelta(days=1)
 WEDNESDAY = TUESDAY + timedelta(days=1)
 NOW = at(MONDAY, "10:00")
+
+EXPLANATION = timedelta(minutes=HANDOVER_EXPLANATION_MINUTES)  # the policy's default (R3.7)
 
 
 @pytest.fixture
@@ -142,8 +150,8 @@ def test_r3_8_booking_an_appointment_reserves_the_chosen_car_for_the_whole_immob
     assert appointment.mobility_kind == MobilityKind.BRAND_COURTESY_CAR
     assert reservation.fleet_vehicle == shop["car"]
     assert reservation.customer == appointment.customer
-    assert (reservation.departure_at, reservation.return_at) == (
-        appointment.drop_off_at,
+    assert (reservation.departure_at, reservation.return_at) == (  # left once the work was explained (R3.7)
+        appointment.drop_off_at + EXPLANATION,
         appointment.promised_return_at,
     )
 
@@ -174,7 +182,10 @@ def test_r3_8_rescheduling_moves_the_reservation_or_is_refused_when_the_car_is_n
         )
     reservation = Reservation.objects.get(appointment=appointment)
     assert reservation.status == ReservationStatus.RESERVED
-    assert (reservation.departure_at, reservation.return_at) == (moved.drop_off_at, moved.promised_return_at)
+    assert (reservation.departure_at, reservation.return_at) == (
+        moved.drop_off_at + EXPLANATION,
+        moved.promised_return_at,
+    )
     assert reservation.local_day == WEDNESDAY
     # Another customer has the car on Thursday: moving there is refused, nothing changes.
     thursday = WEDNESDAY + timedelta(days=1)

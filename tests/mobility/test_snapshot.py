@@ -1,0 +1,202 @@
+"""The fleet snapshot's static part (solutions, caps, vehicles and their holds) is kept in memory
+per dealership and fleet version: read in a fixed number of queries, then from memory, and any
+change to it, whatever writes it, is seen by the next read (R3.7, R3.8)."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from customers.models import CampaignVin
+from mobility import snapshot as fleet_snapshot
+from mobility.availability import Hold
+from mobility.models import (
+    HANDOVER_EXPLANATION_MINUTES,
+    FleetStatus,
+    MobilityPolicy,
+    SolutionCap,
+    SolutionKind,
+)
+from mobility.services.fleet import fleet_vehicle_update
+from mobility.services.handover import reservation_hand_over_back, reservation_hand_over_out
+from mobility.snapshot import (
+    FLEET_READ_QUERIES,
+    FLEET_STATIC_QUERIES,
+    SNAPSHOT_QUERIES,
+    fleet_read,
+    fleet_snapshot_load,
+    mobility_handover_at,
+    mobility_policy_read,
+)
+from tests.factories.customers import CampaignFactory
+from tests.factories.mobility import (
+    FleetOutOfServiceFactory,
+    FleetVehicleFactory,
+    MobilitySolutionFactory,
+    ReservationFactory,
+)
+from tests.workshop.snapshots import at
+
+pytestmark = pytest.mark.django_db
+
+MONDAY = date(2026, 11, 23)
+NOW = at(MONDAY, "10:00")
+END = at(MONDAY + timedelta(days=3), "00:00")
+
+
+@pytest.fixture
+def fleet(milano):
+    courtesy = MobilitySolutionFactory(dealership=milano, kind=SolutionKind.BRAND_COURTESY_CAR)
+    cars = [FleetVehicleFactory(solution=courtesy) for _ in range(3)]
+    return {"courtesy": courtesy, "cars": cars}
+
+
+def _holds(milano) -> list[Hold | None]:
+    (plan,) = fleet_snapshot_load(dealership=milano, start=NOW, end=END, now=NOW).plans
+    return [unit.hold for unit in plan.units]
+
+
+def _read(milano):
+    return fleet_read(dealership=milano, today=MONDAY, first_day=MONDAY, last_day=MONDAY + timedelta(days=3))
+
+
+def test_the_fleet_is_read_in_a_fixed_number_of_queries_then_kept_in_memory(
+    milano, fleet, django_assert_num_queries
+):
+    for car in fleet["cars"]:
+        for day in range(3):
+            ReservationFactory(
+                solution=fleet["courtesy"],
+                fleet_vehicle=car,
+                departure_at=at(MONDAY + timedelta(days=day), "08:00"),
+                return_at=at(MONDAY + timedelta(days=day), "12:00"),
+            )
+    FleetOutOfServiceFactory(
+        vehicle=fleet["cars"][0], starts_at=at(MONDAY, "13:00"), ends_at=at(MONDAY, "18:00")
+    )
+    with django_assert_num_queries(SNAPSHOT_QUERIES + FLEET_STATIC_QUERIES):
+        first = fleet_snapshot_load(dealership=milano, start=NOW, end=END, now=NOW)
+    with django_assert_num_queries(SNAPSHOT_QUERIES):
+        again = fleet_snapshot_load(dealership=milano, start=NOW, end=END, now=NOW)
+    with django_assert_num_queries(FLEET_READ_QUERIES):
+        _read(milano)
+    assert again == first
+    (plan,) = again.plans
+    assert [len(unit.busy) for unit in plan.units] == [4, 3, 3]  # the out-of-service period too
+    assert plan.taken[(MONDAY, False)] == 3
+
+
+def test_a_car_changed_by_the_fleet_service_is_held_at_once(milano, fleet):
+    assert _holds(milano) == [None, None, None]
+    fleet_vehicle_update(
+        dealership=milano, vehicle=fleet["cars"][1], changes={"status": FleetStatus.WORKSHOP}
+    )
+    assert _holds(milano) == [None, Hold.OUT_OF_SERVICE, None]
+
+
+def test_a_row_saved_or_deleted_as_the_admin_does_is_seen_at_once(milano, fleet):
+    assert _holds(milano) == [None, None, None]
+    car = fleet["cars"][2]
+    car.next_service_due_on = MONDAY
+    car.save()  # the admin's change form and the API save the row so
+    assert _holds(milano) == [None, None, Hold.SERVICE_DUE]
+    car.delete()
+    assert _holds(milano) == [None, None]
+    SolutionCap.objects.create(dealership=milano, solution=fleet["courtesy"], date=MONDAY, max_per_day=1)
+    (plan,) = fleet_snapshot_load(dealership=milano, start=NOW, end=END, now=NOW).plans
+    assert plan.date_caps[MONDAY].max_per_day == 1
+    fleet["courtesy"].active = False
+    fleet["courtesy"].save()
+    assert fleet_snapshot_load(dealership=milano, start=NOW, end=END, now=NOW).plans == ()
+
+
+def test_a_car_back_past_its_service_mileage_is_held_at_once(milano, fleet, alice):
+    car = fleet["cars"][0]
+    car.next_service_due_km = 20_000
+    car.mileage_km = 19_900
+    car.save()
+    reservation = ReservationFactory(
+        solution=fleet["courtesy"],
+        fleet_vehicle=car,
+        departure_at=at(MONDAY, "08:00"),
+        return_at=at(MONDAY, "09:00"),
+    )
+    reservation_hand_over_out(
+        dealership=milano,
+        reservation=reservation,
+        mileage_km=19_900,
+        fuel_percent=100,
+        damage_notes="",
+        licence_checked=True,
+        registration_checked=True,
+        by=alice,
+        now=at(MONDAY, "08:00"),
+    )
+    assert _holds(milano) == [None, None, None]
+    reservation_hand_over_back(
+        dealership=milano,
+        reservation=reservation,
+        mileage_km=20_050,
+        fuel_percent=100,
+        damage_notes="",
+        by=alice,
+        now=at(MONDAY, "09:00"),
+    )
+    assert _holds(milano) == [Hold.SERVICE_DUE, None, None]
+
+
+def test_a_recall_in_the_customer_file_and_an_out_of_service_period_are_seen_at_once(milano, fleet):
+    assert _holds(milano) == [None, None, None]
+    recall = CampaignFactory(dealership=milano, is_recall=True)
+    CampaignVin.objects.create(dealership=milano, campaign=recall, vin=fleet["cars"][0].vin)
+    assert _holds(milano) == [Hold.RECALL, None, None]
+    FleetOutOfServiceFactory(
+        vehicle=fleet["cars"][1], starts_at=at(MONDAY, "13:00"), ends_at=at(MONDAY, "18:00")
+    )
+    (plan,) = fleet_snapshot_load(dealership=milano, start=NOW, end=END, now=NOW).plans
+    assert len(plan.units[1].busy) == 1
+
+
+def test_the_time_to_explain_the_work_is_the_dealerships_or_the_manuals_default(milano, fleet):
+    assert _read(milano).explanation == timedelta(minutes=HANDOVER_EXPLANATION_MINUTES)
+    MobilityPolicy.objects.filter(dealership=milano).update(handover_explanation_minutes=25)
+    assert _read(milano).explanation == timedelta(minutes=25)
+    handover = mobility_handover_at(
+        dealership=milano, drop_off=at(MONDAY, "08:30"), promised_return=at(MONDAY, "17:00")
+    )
+    assert handover == at(MONDAY, "08:55")  # the reservation's departure (R3.7)
+
+
+def test_without_a_policy_row_the_manuals_15_minutes_apply(torino):
+    assert mobility_policy_read(torino) == (None, timedelta(minutes=15))
+
+
+def test_the_memory_is_bounded(milano, fleet, monkeypatch):
+    monkeypatch.setattr(fleet_snapshot, "_STATIC_MAX_ENTRIES", 1)
+    _read(milano)
+    fleet["cars"][0].save()
+    _read(milano)
+    assert len(fleet_snapshot._STATIC) == 1
+
+
+def test_a_car_out_since_before_the_span_is_busy_unless_its_reservation_is_the_one_moved(milano, fleet):
+    out = ReservationFactory(
+        solution=fleet["courtesy"],
+        fleet_vehicle=fleet["cars"][0],
+        departure_at=at(MONDAY - timedelta(days=1), "20:00"),
+        return_at=at(MONDAY + timedelta(days=1), "12:00"),
+    )
+    ReservationFactory(
+        solution=fleet["courtesy"],
+        fleet_vehicle=fleet["cars"][0],
+        departure_at=at(MONDAY + timedelta(days=1), "14:00"),
+        return_at=at(MONDAY + timedelta(days=1), "18:00"),
+    )
+    (plan,) = fleet_snapshot_load(dealership=milano, start=NOW, end=END, now=NOW).plans
+    assert [(b.start, b.end) for b in plan.units[0].busy] == [
+        (out.departure_at, out.return_at),
+        (at(MONDAY + timedelta(days=1), "14:00"), at(MONDAY + timedelta(days=1), "18:00")),
+    ]
+    (moved,) = fleet_snapshot_load(
+        dealership=milano, start=NOW, end=END, now=NOW, excluding_reservation=out.id
+    ).plans
+    assert len(moved.units[0].busy) == 1
