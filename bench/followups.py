@@ -68,11 +68,12 @@ def main() -> None:
         print(json.dumps({"vehicles": args.vehicles, "load_seconds": load_seconds}))
         return
     _reset()
-    # A fresh process: its peak RSS is the scan's, not the loader's.
+    # A fresh process: its peak RSS is the scan's, not the loader's. Its phases' figures come
+    # on stderr as each ends (the catch-up on a fresh file takes minutes).
     measured = subprocess.run(
         [sys.executable, __file__, "--measure", "--batch", str(args.batch)],
         check=True,
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
     )
     figures = json.loads(measured.stdout.strip().splitlines()[-1])
@@ -117,6 +118,7 @@ def _measure(batch: int) -> dict:
     catch_up = followups_scan(now=NOW - timedelta(days=1), batch=batch)
     catch_up_seconds = time.perf_counter() - start
     _progress("catch_up", catch_up_seconds, catch_up)
+    _analyze()
     before = _counts()
     start = time.perf_counter()
     nightly = followups_scan(now=NOW, batch=batch)
@@ -178,6 +180,19 @@ def _plan_only(batch: int) -> dict:
 def _progress(phase: str, seconds: float, result: object) -> None:
     """Each phase's figures as soon as it ends (on stderr: stdout carries the JSON)."""
     print(json.dumps({"phase": phase, "seconds": round(seconds, 2), **result.as_dict()}), file=sys.stderr)  # type: ignore[attr-defined]
+
+
+def _analyze() -> None:
+    """The statistics of the tables the catch-up filled, as autovacuum would take them after so
+    many rows (a server may run without it): the night's plans are made for what is there."""
+    from django.db import connection
+
+    from followups.models import CallTask, ContactRecord
+    from notifications.models import OutboxMessage
+
+    tables = ", ".join(model._meta.db_table for model in (CallTask, ContactRecord, OutboxMessage))
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
 
 
 def _reset() -> None:

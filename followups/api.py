@@ -19,6 +19,7 @@ from dealerships.access import Capability
 from dealerships.scoping import DealershipApiMixin
 from followups import selectors, services
 from followups.models import (
+    COMMENT_MAX_LENGTH,
     NOTE_MAX_LENGTH,
     CallTask,
     DeclineReason,
@@ -96,6 +97,25 @@ class OutcomeSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=NOTE_MAX_LENGTH, required=False, default="", allow_blank=True)
     booked_appointment = serializers.IntegerField(
         required=False, allow_null=True, help_text="for booked: the appointment made"
+    )
+    score = serializers.IntegerField(
+        min_value=1,
+        max_value=5,
+        required=False,
+        allow_null=True,
+        help_text="for reached on a satisfaction call: the customer's score, 5 very satisfied (R9.1)",
+    )
+    comment = serializers.CharField(
+        max_length=COMMENT_MAX_LENGTH,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="with the score: what the customer said",
+    )
+    concern = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="with the score: the advisor should call the customer back (a score of 2 or less is one)",
     )
 
 
@@ -188,7 +208,9 @@ class CallNextApi(CallApiBase):
 
 class CallTaskOutcomeApi(CallApiBase):
     """Record how the call went (R7.5). A task another operator holds, or closed, is a 400 on
-    `task`; a call-back time in the past a 400 on `call_back_at`; nothing is changed then."""
+    `task`; a call-back time in the past a 400 on `call_back_at`; a score out of 1-5, on a call
+    other than a satisfaction call reached, or for a visit rated already, a 400 on `score` (R9.1);
+    nothing is changed then."""
 
     @extend_schema(request=OutcomeSerializer, responses=CallTaskSerializer)
     def post(self, request: Request, dealership_slug: str, task_id: int) -> Response:
@@ -215,6 +237,9 @@ class CallTaskOutcomeApi(CallApiBase):
             decline_reason=data["decline_reason"],
             note=data["note"].strip(),
             booked_appointment=booked,
+            score=data.get("score"),
+            comment=data["comment"],
+            concern=data["concern"],
         )
         return Response(CallTaskSerializer(self.task(task_id)).data)
 

@@ -12,6 +12,7 @@ class FollowupsConfig(AppConfig):
         # written here, in the same transaction, without bookings importing us.
         from bookings import signals
         from followups import page_sections, receivers
+        from notifications import satisfaction_hooks
 
         signals.appointment_booked.connect(receivers.appointment_booked, dispatch_uid="followups.booked")
         signals.appointment_status_changed.connect(
@@ -19,3 +20,5 @@ class FollowupsConfig(AppConfig):
         )
         # The customer file's contact history and the appointment page's satisfaction answer.
         page_sections.register()
+        # The satisfaction answers sent back by SMS (R9.1), taken for the inbound replies.
+        satisfaction_hooks.register(receivers.SatisfactionReplies())

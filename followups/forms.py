@@ -33,6 +33,7 @@ OUTCOME_KEYS = (
     (Outcome.WRONG_NUMBER, "6"),
 )
 DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+SCORE_CHOICES = [(score, str(score)) for score in range(5, 0, -1)]
 
 
 class OutcomeForm(forms.Form):
@@ -52,6 +53,23 @@ class OutcomeForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # A satisfaction call reached: the customer's answer as they give it (R9.1).
+    score = forms.TypedChoiceField(
+        label=_("Score"),
+        choices=SCORE_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("5 = very satisfied, 1 = not at all."),
+    )
+    comment = forms.CharField(
+        label=_("Comment"),
+        max_length=COMMENT_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    concern = forms.BooleanField(label=_("Concern: the advisor should call back"), required=False)
 
 
 class TaskCreateForm(forms.Form):
@@ -97,9 +115,6 @@ class ScriptsForm(forms.Form):
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 3}),
             )
-
-
-SCORE_CHOICES = [(score, str(score)) for score in range(5, 0, -1)]
 
 
 class SatisfactionForm(forms.Form):

@@ -298,31 +298,36 @@ def _lost(
     }
     if not candidates:
         return {}
-    ids = list(candidates)
-    others = dict(
-        Vehicle.objects.filter(customer_id__in=ids)
+    # The range's owners by a join from the range, not a list of thousands of ids (which costs
+    # more to bind than to run): their other vehicles and appointments through the owner's index.
+    in_range = Q(customer__vehicles__id__gte=low, customer__vehicles__id__lt=high)
+    others = (
+        Vehicle.objects.filter(in_range)
         .exclude(id__gte=low, id__lt=high)
-        .values_list("id", "customer_id")
+        .order_by()
+        .values("customer_id")
+        .annotate(
+            sold=Max("sale_date"),
+            serviced=Max(
+                "mileage_readings__read_on",
+                filter=Q(mileage_readings__source=MileageReading.Source.RECEPTION),
+            ),
+        )
+        .values_list("customer_id", "sold", "serviced")
     )
-    for vehicle_id, sale_date in Vehicle.objects.filter(id__in=others, sale_date__isnull=False).values_list(
-        "id", "sale_date"
-    ):
-        _seen(candidates, others[vehicle_id], candidates[others[vehicle_id]][0], sale_date)
-    for vehicle_id, day in (
-        MileageReading.objects.filter(vehicle_id__in=others, source=MileageReading.Source.RECEPTION)
-        .values("vehicle_id")
-        .annotate(day=Max("read_on"))
-        .values_list("vehicle_id", "day")
-    ):
-        _seen(candidates, others[vehicle_id], candidates[others[vehicle_id]][0], day)
-    appointments = Appointment.objects.filter(customer_id__in=ids)
+    for customer_id, sold, serviced in others:
+        if customer_id in candidates:
+            for day in (sold, serviced):
+                _seen(candidates, customer_id, candidates[customer_id][0], day)
+    appointments = Appointment.objects.filter(in_range).order_by()
     for customer_id, day in (
         appointments.filter(status__in=VISITED)
         .values("customer_id")
         .annotate(day=Max("local_day"))
         .values_list("customer_id", "day")
     ):
-        _seen(candidates, customer_id, candidates[customer_id][0], day)
+        if customer_id in candidates:
+            _seen(candidates, customer_id, candidates[customer_id][0], day)
     coming = set(
         appointments.filter(status__in=UPCOMING, drop_off_at__gte=now).values_list("customer_id", flat=True)
     )

@@ -61,7 +61,7 @@ def operator_current_task(*, dealership: Dealership, operator: User, now: dateti
     return (
         CallTask.objects.for_dealership(dealership)
         .filter(status=TaskStatus.CLAIMED, operator=operator, claimed_until__gt=now)
-        .select_related("customer", "vehicle")
+        .select_related("customer", "vehicle", "appointment")
         .order_by("claimed_at", "id")
         .first()
     )

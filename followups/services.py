@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model, Q
 from django.db.models.functions import Length
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +44,7 @@ from followups.models import (
 from followups.selectors import followup_rules_get, rule_settings
 from notifications import schedule
 from notifications.models import InboundReply, MessageStatus, OutboxMessage
+from notifications.services import inbox
 
 # An operator's claim holds this long; a claim left (a closed browser) lets the task go by itself.
 CLAIM_LEASE = timedelta(minutes=30)
@@ -571,9 +572,15 @@ def call_task_outcome_record(
     decline_reason: str = "",
     note: str = "",
     booked_appointment: Appointment | None = None,
+    score: int | None = None,
+    comment: str = "",
+    concern: bool = False,
 ) -> CallTask:
     """Record how the call went (R7.5). No answer: the task comes back at another time of day
-    until its attempts run out; call back: at the time agreed; the other outcomes close it."""
+    until its attempts run out; call back: at the time agreed; the other outcomes close it, and
+    the advisor's inbox item the task was made for (the reply asking for another time, the
+    message that failed) leaves the inbox with it. A satisfaction call reached may carry the
+    customer's answer (R9.1): recorded with the outcome, or neither is."""
     with transaction.atomic():
         locked = _locked(dealership, task)
         _holder_check(locked, operator, now)
@@ -587,6 +594,7 @@ def call_task_outcome_record(
             note=note,
             booked_appointment=booked_appointment,
         )
+        errors |= _answer_errors(locked, outcome=outcome, score=score, comment=comment, concern=concern)
         if errors:
             raise ValidationError(errors)
         settings = rule_settings(followup_rules_get(dealership=dealership))
@@ -630,13 +638,80 @@ def call_task_outcome_record(
             note=note,
             booked_appointment=locked.booked_appointment,
         )
+        if score is not None:
+            _answer_record(
+                dealership, locked, operator=operator, score=score, comment=comment, concern=concern, now=now
+            )
         if outcome in (Outcome.BOOKED, Outcome.DECLINED, Outcome.WRONG_NUMBER):
             _siblings_cancel(locked, now)
+        # Only an outcome that settles the call settles the item too: after the last unanswered
+        # attempt nobody has spoken to the customer, so the item stays for the advisor to see.
+        if outcome in CLOSING:
+            _inbox_items_handle(dealership, [(locked.reply_id, locked.message_id)], now)
     return locked
+
+
+def _answer_errors(
+    task: CallTask, *, outcome: str, score: int | None, comment: str, concern: bool
+) -> dict[str, Any]:
+    """The answer an operator takes down goes with a satisfaction call the customer took."""
+    if score is None:
+        return {"score": _("Give a score from 1 to 5.")} if comment.strip() or concern else {}
+    if task.kind != TaskKind.SATISFACTION or task.appointment_id is None:
+        return {"score": _("Only a satisfaction call takes a score.")}
+    if outcome != Outcome.REACHED:
+        return {"score": _("A score goes with the outcome “Reached”.")}
+    return {}
+
+
+def _answer_record(
+    dealership: Dealership,
+    task: CallTask,
+    *,
+    operator: User,
+    score: int,
+    comment: str,
+    concern: bool,
+    now: datetime,
+) -> None:
+    """The customer's answer taken on the call (R9.1), in the outcome's transaction: refused,
+    it takes the outcome back with it. Rated already is the score's error, as the form shows it."""
+    appointment = task.appointment  # satisfaction_record checks it is the dealership's
+    if appointment is None:  # refused by _answer_errors before anything was written
+        return
+    try:
+        satisfaction_record(
+            dealership=dealership,
+            appointment=appointment,
+            score=score,
+            comment=comment,
+            concern=concern,
+            channel=ContactChannel.PHONE,
+            now=now,
+            recorded_by=operator,
+            call_task=task,
+        )
+    except ValidationError as refusal:
+        raise ValidationError(
+            {"score" if name == "appointment" else name: found for name, found in refusal.error_dict.items()}
+        ) from None
+    except IntegrityError:  # rated by link or by reply since it was checked
+        raise ValidationError({"score": _("This visit has been rated already.")}) from None
 
 
 def _close(task: CallTask, status: str, now: datetime) -> None:
     task.status, task.closed_at, task.claimed_until = status, now, None
+
+
+def _inbox_items_handle(
+    dealership: Dealership, links: Sequence[tuple[int | None, int | None]], now: datetime
+) -> None:
+    """The inbox items behind closed tasks, given as (reply id, message id) pairs, are handled:
+    in the caller's transaction, so they leave the inbox only if the outcome is kept."""
+    reply_ids = {reply_id for reply_id, _message_id in links if reply_id is not None}
+    message_ids = {message_id for _reply_id, message_id in links if message_id is not None}
+    inbox.replies_mark_handled(dealership=dealership, reply_ids=reply_ids, now=now)
+    inbox.failures_mark_handled(dealership=dealership, message_ids=message_ids, now=now)
 
 
 def _siblings_cancel(task: CallTask, now: datetime) -> None:
@@ -696,9 +771,13 @@ def booking_attribute(*, appointment: Appointment, now: datetime) -> int:
     free = Q(status=TaskStatus.OPEN) | Q(status=TaskStatus.CLAIMED, claimed_until__lte=now)
     if appointment.booked_by_id is not None:
         free |= Q(status=TaskStatus.CLAIMED, operator_id=appointment.booked_by_id)
-    closing = list(tasks.filter(free).select_for_update().values_list("id", "operator_id"))
+    closing = list(
+        tasks.filter(free).select_for_update().values_list("id", "operator_id", "reply_id", "message_id")
+    )
     if closing:
-        CallTask.objects.filter(id__in=[task_id for task_id, _ in closing]).update(
+        # A reschedule request's reply booked meanwhile leaves the inbox with its task.
+        _inbox_items_handle(dealership, [(reply_id, message_id) for *_, reply_id, message_id in closing], now)
+        CallTask.objects.filter(id__in=[task_id for task_id, *_ in closing]).update(
             status=TaskStatus.DONE,
             outcome=Outcome.BOOKED,
             booked_appointment=appointment,
@@ -706,7 +785,7 @@ def booking_attribute(*, appointment: Appointment, now: datetime) -> int:
             claimed_until=None,
             updated_at=now,
         )
-        held = [task_id for task_id, operator_id in closing if operator_id == appointment.booked_by_id]
+        held = [task_id for task_id, operator_id, *_ in closing if operator_id == appointment.booked_by_id]
         ContactRecord.objects.bulk_create(
             [
                 ContactRecord(

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
+from bookings import lifecycle
 from bookings import selectors as booking_selectors
 from bookings.models import AppointmentKind
 from config.client_address import client_address
@@ -54,7 +55,14 @@ def _task_url(access: StaffAccess, task: CallTask) -> str:
 
 def book_now_url(dealership: Dealership, task: CallTask) -> str:
     """The phone booking with the customer, the vehicle and the due service filled in, asking
-    for times straight away (the phone page reads its answers from the URL)."""
+    for times straight away (the phone page reads its answers from the URL); for a customer who
+    asked for another time (R5.6), the move of that appointment while it can still be moved."""
+    subject = task.appointment if task.kind == TaskKind.RESCHEDULE_REQUEST else None
+    if subject is not None and lifecycle.can_reschedule(subject.status):
+        return reverse(
+            "appointment_move",
+            kwargs={"dealership_slug": dealership.slug, "appointment_id": task.appointment_id},
+        )
     query: list[tuple[str, str]] = [("customer", str(task.customer_id))]
     if task.vehicle_id is not None:
         query.append(("vehicle", str(task.vehicle_id)))
@@ -117,6 +125,12 @@ def _queue_page(
             "script_language": language,
             "book_now_url": book_now_url(dealership, task) if not task.is_closed else "",
         }
+        if task.kind == TaskKind.SATISFACTION and task.appointment is not None:
+            # The answer given already (by link, by reply): the operator does not ask again.
+            context["satisfaction_call"] = True
+            context["answered"] = page_selectors.appointment_satisfaction(
+                dealership=dealership, appointment=task.appointment
+            )
     return render(request, "followups/call_queue.html", context, status=status)
 
 
@@ -206,6 +220,9 @@ def call_task_outcome(request: HttpRequest, access: StaffAccess, task_id: int) -
                 call_back_at=data["call_back_at"],
                 decline_reason=data["decline_reason"],
                 note=data["note"].strip(),
+                score=data["score"],
+                comment=data["comment"],
+                concern=data["concern"],
             )
         except ValidationError as refusal:
             add_service_errors(form, refusal)

@@ -188,3 +188,120 @@ def test_the_enquiry_and_satisfaction_pages_fit_a_phone(page, milano):
     page.get_by_label("4").check()
     page.get_by_role("button", name="Send").click()
     page.get_by_role("heading", name="Thank you").wait_for()
+
+
+@pytest.fixture
+def satisfaction_call(milano):
+    from bookings.models import AppointmentStatus
+    from tests.factories.bookings import AppointmentFactory
+
+    operator = UserFactory(username="olga", first_name="Olga", last_name="Neri", password="s3cret-pass")
+    MembershipFactory(user=operator, dealership=milano, role=Role.RESERVATION_OPERATOR)
+    advisor_login = UserFactory(
+        username="paola", first_name="Paola", last_name="Conti", password="s3cret-pass"
+    )
+    MembershipFactory(user=advisor_login, dealership=milano, role=Role.SERVICE_ADVISOR)
+    customer = CustomerFactory(
+        dealership=milano,
+        given_name="Marta",
+        family_name="Galli",
+        language="en",
+        mobile_phone="+393471234560",
+        preferred_contact=ContactMethod.PHONE,
+    )
+    visit = AppointmentFactory(
+        advisor=AdvisorFactory(dealership=milano, name="Paola Conti", user=advisor_login),
+        vehicle=VehicleFactory(customer=customer, make="Fiat", model="Tipo"),
+        status=AppointmentStatus.DELIVERED,
+    )
+    now = timezone.now()
+    services.call_task_create(
+        dealership=milano,
+        kind=TaskKind.SATISFACTION,
+        customer=customer,
+        vehicle=visit.vehicle,
+        appointment=visit,
+        now=now,
+        due_at=now - timedelta(minutes=5),
+        deadline_at=now + timedelta(days=2),
+    )
+    return visit
+
+
+def _log_in(page, username: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("s3cret-pass")
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url("**/d/milano/**")
+
+
+def test_r9_1_operator_records_a_low_score_with_a_concern_and_the_advisor_sees_it(
+    page, satisfaction_call, tmp_path
+):
+    from followups.models import SatisfactionResponse
+
+    visit = satisfaction_call
+    page.set_viewport_size(DESK_SCREEN)
+    _log_in(page, "olga")
+    page.goto("/d/milano/calls/")
+    page.keyboard.press("n")
+    page.get_by_role("heading", name="Satisfaction follow-up · Marta Galli").wait_for()
+    answer = page.get_by_role("group", name="Customer satisfaction")
+    scores = answer.get_by_role("group", name="Score")
+    page.screenshot(path=str(tmp_path / "satisfaction-call-desk.png"), full_page=True)
+
+    # The scores are a radio group the keyboard walks: from 3, the next one is 2.
+    scores.get_by_role("radio", name="3").focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowRight")
+    assert scores.get_by_role("radio", name="2").is_checked()
+    answer.get_by_label("Comment").fill("The noise is back after two days.")
+    answer.get_by_label("Concern: the advisor should call back").check()
+
+    # On a phone: the page fits and every score and the box are 44 px targets.
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=str(tmp_path / "satisfaction-call-phone.png"), full_page=True)
+    targets = page.locator(".satisfaction-answer fieldset label, .satisfaction-answer .field.checkbox label")
+    assert targets.count() == 6
+    assert all(targets.nth(n).bounding_box()["height"] >= 44 for n in range(6))
+    assert all(targets.nth(n).bounding_box()["width"] >= 44 for n in range(5))
+    page.set_viewport_size(DESK_SCREEN)
+
+    _focus_leaves_the_boxes(page)
+    page.keyboard.press("1")  # Reached
+    page.get_by_role("heading", name="Satisfaction follow-up · Marta Galli").wait_for(state="detached")
+    page.wait_for_function("document.activeElement && document.activeElement.dataset.key === 'n'")
+    recorded = SatisfactionResponse.objects.get()
+    assert (recorded.score, recorded.concern, recorded.channel) == (2, True, "phone")
+
+    # The advisor finds the concern on the visit's page, waiting for them.
+    page.context.clear_cookies()
+    _log_in(page, "paola")
+    page.goto(f"/d/milano/appointments/{visit.id}/")
+    satisfaction = page.get_by_role("region", name="Customer satisfaction")
+    assert "2/5" in satisfaction.inner_text()
+    assert "The noise is back after two days." in satisfaction.inner_text()
+    assert "for the advisor" in satisfaction.inner_text()
+    assert satisfaction.get_by_role("button", name="Concern handled").is_visible()
+
+
+def test_r9_1_operator_a_bad_comment_on_a_satisfaction_call_stays_with_the_focus_on_it(
+    page, satisfaction_call
+):
+    from followups.models import SatisfactionResponse
+
+    page.set_viewport_size(DESK_SCREEN)
+    _log_in(page, "olga")
+    page.goto("/d/milano/calls/")
+    page.keyboard.press("n")
+    page.get_by_role("heading", name="Satisfaction follow-up · Marta Galli").wait_for()
+    # A comment without a score is refused on the score, in place, with the focus on it.
+    page.get_by_label("Comment").fill("Nice people.")
+    _focus_leaves_the_boxes(page)
+    page.keyboard.press("1")
+    page.get_by_text("Give a score from 1 to 5.").wait_for()
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'score'")
+    assert page.get_by_label("Comment").input_value() == "Nice people."
+    assert not SatisfactionResponse.objects.exists()
+    assert not ContactRecord.objects.exists()
