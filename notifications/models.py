@@ -144,6 +144,9 @@ class ReplyOutcome(models.TextChoices):
     OPTED_IN = "opted_in", _("Asked for messages again")
     NOT_UNDERSTOOD = "not_understood", _("Not understood")
     NOTHING_TO_ANSWER = "nothing_to_answer", _("No confirmation waiting for an answer")
+    # The satisfaction question answered by reply (R9.1); a concern waits in the inbox too.
+    SATISFACTION_ANSWERED = "satisfaction_answered", _("Answered the satisfaction question")
+    SATISFACTION_CONCERN = "satisfaction_concern", _("Raised a concern about the visit")
 
 
 REPLY_MAX_LENGTH = 1600  # Twilio's longest inbound body
@@ -151,7 +154,8 @@ REPLY_MAX_LENGTH = 1600  # Twilio's longest inbound body
 
 class InboundReply(DealershipOwned):
     """A message a customer sent back (R5.6), and what it did. The ones a person must read (not
-    understood, asking for another time) wait in the advisor's inbox until handled."""
+    understood, asking for another time, a concern about a visit) wait in the advisor's inbox
+    until handled."""
 
     provider_id = models.CharField(_("provider's id"), max_length=64)
     channel = models.CharField(_("channel"), max_length=20, choices=MessageChannel.choices)

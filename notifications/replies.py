@@ -1,9 +1,11 @@
 """What a customer's answer to a confirmation means (R5.6), in every language the desk works in
 (pure). The confirmations ask for 1 (confirm), 2 (cancel) or 3 (another time); people also
-answer in words, and STOP/START (with their local words) switch messages off and on again."""
+answer in words, and STOP/START (with their local words) switch messages off and on again.
+An answer to the satisfaction question (R9.1) is a score from 1 to 5 and, after it, a comment."""
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -90,3 +92,25 @@ def reply_intent(body: str, *, opt_out_type: str = "") -> Intent:
         if folded[:length] in _WHOLE_WORDS and not folded[:length].isascii():
             return _WHOLE_WORDS[folded[:length]]
     return Intent.UNKNOWN
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SatisfactionScore:
+    """A reply read as an answer to the satisfaction question: "4 good job" is 4, "good job"."""
+
+    score: int
+    comment: str
+
+
+# One digit 1-5 first ("5", "4/5", "3 - ok", a full-width one), not the start of a longer
+# number or of another scale ("10", "3.5", "4/10"); then, past any separator, the comment.
+_SCORE = re.compile(r"\s*(\d)(?:\s*[/／]\s*5)?(?!\d|[.,]\d|\s*[/／])[\s\-–—,.;:!)）。，、！]*(.*)", re.DOTALL)
+
+
+def reply_score(body: str) -> SatisfactionScore | None:
+    """The score and the comment of a reply that starts with a digit from 1 to 5; None otherwise
+    (words alone, stars or a number out of range are no score: a person reads them)."""
+    match = _SCORE.match(body)
+    if match is None or not 1 <= int(match.group(1)) <= 5:
+        return None
+    return SatisfactionScore(score=int(match.group(1)), comment=match.group(2).strip())

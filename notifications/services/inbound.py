@@ -1,7 +1,7 @@
-"""What comes back from Twilio: a customer's answer to a confirmation (R5.6) and the delivery
-status of a message sent."""
+"""What comes back from Twilio: a customer's answer to a confirmation (R5.6) or to the
+satisfaction question (R9.1), and the delivery status of a message sent."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import phonenumbers
 from django.db import transaction
@@ -15,19 +15,33 @@ from bookings.services import appointment_cancel, appointment_transition
 from config.errors import IllegalTransition
 from customers.models import Customer
 from dealerships.models import Dealership
+from notifications import satisfaction_hooks
 from notifications.models import (
     InboundReply,
     MessageChannel,
+    MessageKind,
     MessageStatus,
     OutboxMessage,
     ReplyOutcome,
 )
 from notifications.rendering import ANSWERABLE
-from notifications.replies import Intent, reply_intent
+from notifications.replies import Intent, reply_intent, reply_score
 
 WHATSAPP_PREFIX = "whatsapp:"
 # Twilio's final delivery statuses that mean the message did not arrive.
 UNDELIVERED = frozenset({"failed", "undelivered"})
+# A satisfaction question (R9.1) is answered by reply as long as by its link.
+SATISFACTION_REPLY_DAYS = 14
+# What the system did by itself needs nobody; the rest waits in the advisor's inbox.
+DONE_BY_ITSELF = frozenset(
+    {
+        ReplyOutcome.CONFIRMED,
+        ReplyOutcome.CANCELLED,
+        ReplyOutcome.OPTED_OUT,
+        ReplyOutcome.OPTED_IN,
+        ReplyOutcome.SATISFACTION_ANSWERED,
+    }
+)
 
 
 def _sender_customers(dealership: Dealership, from_number: str) -> list[Customer]:
@@ -62,6 +76,60 @@ def _waiting_confirmation(
     )
 
 
+def _waiting_satisfaction(
+    dealership: Dealership, customers: list[Customer], now: datetime
+) -> OutboxMessage | None:
+    """The latest satisfaction question sent to the sender lately (R9.1); whether its visit is
+    rated already, the follow-ups layer knows."""
+    return (
+        OutboxMessage.objects.for_dealership(dealership)
+        .filter(
+            customer__in=customers,
+            kind=MessageKind.FOLLOWUP_SATISFACTION,
+            status=MessageStatus.SENT,
+            sent_at__gte=now - timedelta(days=SATISFACTION_REPLY_DAYS),
+        )
+        .select_related("customer")
+        .order_by("-sent_at", "-id")
+        .first()
+    )
+
+
+def _satisfaction_answer(
+    dealership: Dealership,
+    customers: list[Customer],
+    confirmation: OutboxMessage | None,
+    intent: Intent,
+    body: str,
+    now: datetime,
+) -> tuple[OutboxMessage, ReplyOutcome] | None:
+    """R9.1 by reply: a score from 1 to 5 (and a comment) answering the sender's satisfaction
+    question, taken by the follow-ups layer; None when the reply is no such answer.
+
+    When a confirmation waits for an answer too, the customer answers what they read last: the
+    message sent last decides. A confirmation sent after the question keeps its own words ("1"
+    confirms, "2" cancels, "3" asks for another time); a reply that is no word of a confirmation
+    ("4 good job") still answers the question."""
+    score = reply_score(body)
+    if score is None or not customers:
+        return None
+    question = _waiting_satisfaction(dealership, customers, now)
+    if question is None:
+        return None
+    confirmation_last = confirmation is not None and _sent_order(confirmation) > _sent_order(question)
+    if confirmation_last and intent is not Intent.UNKNOWN:
+        return None
+    outcome = satisfaction_hooks.answers().record(
+        dealership=dealership, message=question, score=score.score, comment=score.comment, now=now
+    )
+    return (question, outcome) if outcome is not None else None
+
+
+def _sent_order(message: OutboxMessage) -> tuple[datetime, int]:
+    # A sent row always has its sent_at; its due time stands in rather than fail on a None.
+    return (message.sent_at or message.due_at, message.id)
+
+
 @transaction.atomic
 def inbound_reply_record(
     *,
@@ -75,7 +143,9 @@ def inbound_reply_record(
     """R5.6: act on the customer's answer and keep it. Confirm or cancel the appointment of the
     latest confirmation waiting for an answer in this dealership; a request for another time,
     and anything not understood, wait in the advisor's inbox; STOP and START switch the
-    sender's messages off and on. The same provider id twice changes nothing the second time."""
+    sender's messages off and on. R9.1: a score answering the satisfaction question is recorded
+    (a concern waits in the inbox too). The same provider id twice changes nothing the second
+    time."""
     known = InboundReply.objects.for_dealership(dealership).filter(provider_id=provider_id).first()
     if known is not None:
         return known
@@ -93,8 +163,13 @@ def inbound_reply_record(
         )
         outcome = ReplyOutcome.OPTED_IN
     else:
-        answered = _waiting_confirmation(dealership, customers, now) if customers else None
-        outcome = _answer(answered, intent, now=now) if answered else ReplyOutcome.NOTHING_TO_ANSWER
+        confirmation = _waiting_confirmation(dealership, customers, now) if customers else None
+        satisfaction = _satisfaction_answer(dealership, customers, confirmation, intent, body, now)
+        if satisfaction is not None:
+            answered, outcome = satisfaction
+        else:
+            answered = confirmation
+            outcome = _answer(answered, intent, now=now) if answered else ReplyOutcome.NOTHING_TO_ANSWER
     customer = answered.customer if answered else (customers[0] if customers else None)
     reply = InboundReply(
         dealership=dealership,
@@ -106,11 +181,7 @@ def inbound_reply_record(
         customer=customer,
         answers=answered,
         outcome=outcome,
-        # What the system did by itself needs nobody; the rest waits in the advisor's inbox.
-        handled_at=now
-        if outcome
-        in (ReplyOutcome.CONFIRMED, ReplyOutcome.CANCELLED, ReplyOutcome.OPTED_OUT, ReplyOutcome.OPTED_IN)
-        else None,
+        handled_at=now if outcome in DONE_BY_ITSELF else None,
     )
     reply.save()
     return reply
