@@ -152,7 +152,7 @@ def _plan_only(batch: int) -> dict:
     """Every rule read and decided over the whole file, the contacts counted, not written."""
     from customers.models import Vehicle
     from followups import scans
-    from followups.services import ContactsWritten
+    from followups.services.contacts import ContactsWritten
 
     _reset()
     by_kind: dict[str, int] = {}

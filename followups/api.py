@@ -17,7 +17,7 @@ from bookings.api.fields import USERNAME_MAX_LENGTH, AwareDateTimeField
 from customers import selectors as customer_selectors
 from dealerships.access import Capability
 from dealerships.scoping import DealershipApiMixin
-from followups import selectors, services
+from followups import selectors
 from followups.models import (
     COMMENT_MAX_LENGTH,
     NOTE_MAX_LENGTH,
@@ -29,7 +29,8 @@ from followups.models import (
     TaskKind,
     TaskStatus,
 )
-from followups.services import RULE_FIELDS
+from followups.services import calls, rule_settings
+from followups.services.rule_settings import RULE_FIELDS
 
 QUEUE_LIMIT_MAX = 200
 
@@ -169,7 +170,7 @@ class CallQueueApi(CallApiBase):
                 raise serializers.ValidationError(
                     {"vehicle": [_("There is no such vehicle at this dealership.")]}
                 )
-        task = services.call_task_create(
+        task = calls.call_task_create(
             dealership=dealership,
             kind=TaskKind.MANUAL,
             customer=customer,
@@ -198,7 +199,7 @@ class CallNextApi(CallApiBase):
         responses={200: CallTaskSerializer, 204: OpenApiResponse(description="No call is due now.")},
     )
     def post(self, request: Request, dealership_slug: str) -> Response:
-        task = services.call_task_claim_next(
+        task = calls.call_task_claim_next(
             dealership=self.dealership, operator=self.access.user, now=timezone.now()
         )
         if task is None:
@@ -227,7 +228,7 @@ class CallTaskOutcomeApi(CallApiBase):
                 raise serializers.ValidationError(
                     {"booked_appointment": [_("There is no such appointment at this dealership.")]}
                 )
-        services.call_task_outcome_record(
+        calls.call_task_outcome_record(
             dealership=self.dealership,
             task=task,
             operator=self.access.user,
@@ -262,5 +263,7 @@ class FollowupRulesApi(DealershipApiMixin, APIView):
         current = selectors.followup_rules_get(dealership=self.dealership)
         given = FollowupRulesSerializer(current, data=request.data, partial=True)
         given.is_valid(raise_exception=True)
-        saved = services.followup_rules_save(dealership=self.dealership, values=dict(given.validated_data))
+        saved = rule_settings.followup_rules_save(
+            dealership=self.dealership, values=dict(given.validated_data)
+        )
         return Response(FollowupRulesSerializer(saved).data)

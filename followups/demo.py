@@ -9,7 +9,7 @@ from customers.models import ContactMethod, Customer
 from dealerships.models import Dealership
 from followups.models import Priority, TaskKind
 from followups.scans import followups_scan
-from followups.services import call_task_create
+from followups.services.calls import call_task_create
 
 DEMO_CALLS = (
     (TaskKind.FIRST_SERVICE, Priority.NORMAL),

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from customers import services as customer_services
 from customers.models import ContactMethod, Customer, Vehicle
 from dealerships.models import Dealership
-from followups import services
 from followups.models import NOTE_MAX_LENGTH, CallTask, Priority, TaskKind
+from followups.services import calls
 
 
 def _customer_by_contact(dealership: Dealership, contact: str) -> Customer | None:
@@ -62,7 +62,7 @@ def enquiry_submit(
         *([_("Plate: %(plate)s.") % {"plate": plate}] if plate else []),
         question.strip(),
     ]
-    return services.call_task_create(
+    return calls.call_task_create(
         dealership=dealership,
         kind=TaskKind.ENQUIRY,
         customer=customer,

@@ -21,7 +21,7 @@ from followups.models import (
     Outcome,
     TaskKind,
 )
-from followups.services import RULE_FIELDS
+from followups.services.rule_settings import RULE_FIELDS
 
 # What the operator's keys say, in the order of the buttons (and of their shortcut keys 1-6).
 OUTCOME_KEYS = (

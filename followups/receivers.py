@@ -11,24 +11,24 @@ from django.db import IntegrityError
 
 from bookings.models import Appointment, AppointmentStatus
 from dealerships.models import Dealership
-from followups import services
 from followups.models import COMMENT_MAX_LENGTH, ContactChannel, ContactRecord, TaskKind
+from followups.services import attribution, contacts, satisfaction
 from notifications.models import OutboxMessage, ReplyOutcome
 from notifications.satisfaction_hooks import SatisfactionAnswers
 
 
 def appointment_booked(sender: object, *, appointment: Appointment, now: datetime, **kwargs: Any) -> None:
     """A booking after a reminder is counted as led to by it (R7.5's KPIs)."""
-    services.booking_attribute(appointment=appointment, now=now)
+    attribution.booking_attribute(appointment=appointment, now=now)
 
 
 def appointment_status_changed(
     sender: object, *, appointment: Appointment, previous_status: str, now: datetime, **kwargs: Any
 ) -> None:
     if appointment.status == AppointmentStatus.NO_SHOW:
-        services.no_show_followups_write(appointment=appointment, now=now)  # R6.6
+        contacts.no_show_followups_write(appointment=appointment, now=now)  # R6.6
     elif appointment.status == AppointmentStatus.DELIVERED:
-        services.satisfaction_followup_write(appointment=appointment, now=now)  # R9.1
+        contacts.satisfaction_followup_write(appointment=appointment, now=now)  # R9.1
 
 
 class SatisfactionReplies(SatisfactionAnswers):
@@ -55,7 +55,7 @@ class SatisfactionReplies(SatisfactionAnswers):
         if appointment is None:
             return None
         try:
-            answer = services.satisfaction_record(
+            answer = satisfaction.satisfaction_record(
                 dealership=dealership,
                 appointment=appointment,
                 score=score,

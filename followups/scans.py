@@ -24,10 +24,10 @@ from followups import rules
 from followups.models import CallTask, ContactRecord, Priority, TaskKind
 from followups.rules import Reading, RuleSettings
 from followups.selectors import rule_settings_by_dealership
-from followups.services import (
+from followups.services.calls import call_tasks_expire
+from followups.services.contacts import (
     ContactsWritten,
     PlannedContact,
-    call_tasks_expire,
     followup_contacts_write,
     no_show_followups_write,
     satisfaction_followup_write,

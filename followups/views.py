@@ -26,7 +26,7 @@ from dealerships.access import Capability, StaffAccess
 from dealerships.forms import add_service_errors
 from dealerships.models import Dealership, User
 from dealerships.scoping import public_view, staff_view
-from followups import enquiry, page_selectors, scripts, selectors, services
+from followups import enquiry, page_selectors, scripts, selectors
 from followups.forms import (
     OUTCOME_KEYS,
     EnquiryForm,
@@ -38,7 +38,8 @@ from followups.forms import (
 )
 from followups.models import CallTask, ContactChannel, Outcome, TaskKind, TaskStatus
 from followups.satisfaction_link import satisfaction_token_read
-from followups.services import RULE_FIELDS
+from followups.services import calls, rule_settings, satisfaction
+from followups.services.rule_settings import RULE_FIELDS
 
 QUEUE_SHOWN = 50
 ENQUIRY_RATE = "5/h"  # questions one address may leave in an hour: a customer's, not a flood's
@@ -147,9 +148,7 @@ def call_queue(request: HttpRequest, access: StaffAccess) -> HttpResponse:
 @require_POST
 def call_next(request: HttpRequest, access: StaffAccess) -> HttpResponse:
     """Claim the next task for this operator (the one they hold still, else the next due)."""
-    task = services.call_task_claim_next(
-        dealership=access.dealership, operator=access.user, now=timezone.now()
-    )
+    task = calls.call_task_claim_next(dealership=access.dealership, operator=access.user, now=timezone.now())
     if task is None:
         messages.info(request, _("No call is due now."))
         return redirect(_queue_url(access))
@@ -175,7 +174,7 @@ def call_task_claim(request: HttpRequest, access: StaffAccess, task_id: int) -> 
     """Take a task from the list (or from the customer file's "call now")."""
     task = _task_or_404(access, task_id)
     try:
-        services.call_task_claim(
+        calls.call_task_claim(
             dealership=access.dealership, task=task, operator=access.user, now=timezone.now()
         )
     except ValidationError as refusal:
@@ -191,7 +190,7 @@ def call_task_release(request: HttpRequest, access: StaffAccess, task_id: int) -
     """Give the task back to the queue unworked."""
     task = _task_or_404(access, task_id)
     try:
-        services.call_task_release(
+        calls.call_task_release(
             dealership=access.dealership, task=task, operator=access.user, now=timezone.now()
         )
     except ValidationError as refusal:
@@ -211,7 +210,7 @@ def call_task_outcome(request: HttpRequest, access: StaffAccess, task_id: int) -
     if form.is_valid():
         data = form.cleaned_data
         try:
-            services.call_task_outcome_record(
+            calls.call_task_outcome_record(
                 dealership=access.dealership,
                 task=task,
                 operator=access.user,
@@ -256,7 +255,7 @@ def call_task_create(request: HttpRequest, access: StaffAccess) -> HttpResponse:
             form.add_error("due_at", _("This time has passed: leave it empty to call now."))
         else:
             try:
-                task = services.call_task_create(
+                task = calls.call_task_create(
                     dealership=dealership,
                     kind=TaskKind.MANUAL,
                     customer=data["customer"],
@@ -290,7 +289,7 @@ def followup_rules_edit(request: HttpRequest, access: StaffAccess) -> HttpRespon
     form = RulesForm(request.POST or None, initial=model_to_dict(rules, fields=RULE_FIELDS))
     if request.method == "POST" and form.is_valid():
         try:
-            services.followup_rules_save(dealership=dealership, values=dict(form.cleaned_data))
+            rule_settings.followup_rules_save(dealership=dealership, values=dict(form.cleaned_data))
         except ValidationError as refusal:
             add_service_errors(form, refusal)
         else:
@@ -377,7 +376,7 @@ def _satisfaction_answer(request: HttpRequest, dealership: Dealership, token: st
             ContactChannel.EMAIL if customer.preferred_contact == ContactChannel.EMAIL else ContactChannel.SMS
         )
         try:
-            services.satisfaction_record(
+            satisfaction.satisfaction_record(
                 dealership=dealership,
                 appointment=appointment,
                 score=form.cleaned_data["score"],
@@ -466,7 +465,7 @@ def satisfaction_concern_handled(
     if answer is None:
         raise Http404
     try:
-        services.satisfaction_concern_handle(dealership=dealership, response=answer, now=timezone.now())
+        satisfaction.satisfaction_concern_handle(dealership=dealership, response=answer, now=timezone.now())
     except ValidationError as refusal:
         messages.error(request, " ".join(refusal.messages))
     else:

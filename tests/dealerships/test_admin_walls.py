@@ -23,7 +23,7 @@ from customers.models import Campaign, Customer, Programme, Vehicle
 from dealerships.models import Closure, Dealership, DealershipOwned, Membership, Role, User
 from dealerships.tenant_integrity import dangerously_vouch_same_dealership
 from followups.models import CallScript, CallTask, ContactRecord, FollowupRules, SatisfactionResponse
-from followups.services import call_task_create
+from followups.services.calls import call_task_create
 from mobility.models import FleetOutOfService, FleetVehicle, MobilitySolution, Reservation, SolutionCap
 from notifications.models import InboundReply, OutboxMessage
 from tests.factories.bookings import AppointmentFactory

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from customers.models import ContactMethod
 from dealerships.models import Role
-from followups import services
 from followups.models import CallTask, ContactRecord, Priority, TaskKind, TaskStatus
+from followups.services.calls import call_task_create
 from tests.factories.customers import CustomerFactory, VehicleFactory
 from tests.factories.dealerships import MembershipFactory, UserFactory
 from tests.factories.workshop import AdvisorFactory, JobFactory, TechnicianFactory
@@ -41,7 +41,7 @@ def calls(milano):
         )
         vehicle = VehicleFactory(customer=customer)
         tasks.append(
-            services.call_task_create(
+            call_task_create(
                 dealership=milano,
                 kind=TaskKind.PERIODIC_SERVICE,
                 customer=customer,
@@ -215,7 +215,7 @@ def satisfaction_call(milano):
         status=AppointmentStatus.DELIVERED,
     )
     now = timezone.now()
-    services.call_task_create(
+    call_task_create(
         dealership=milano,
         kind=TaskKind.SATISFACTION,
         customer=customer,

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dealerships.models import Role
-from followups import services
 from followups.models import CallTask, ContactRecord, FollowupRules, Outcome, TaskKind, TaskStatus
+from followups.services import calls
 from tests.factories.bookings import AppointmentFactory
 from tests.factories.customers import CustomerFactory, VehicleFactory
 from tests.factories.workshop import AdvisorFactory
@@ -26,7 +26,7 @@ def operator(member_of):
 def task(milano):
     vehicle = VehicleFactory(customer__dealership=milano)
     now = timezone.now()
-    return services.call_task_create(
+    return calls.call_task_create(
         dealership=milano, kind=TaskKind.NO_SHOW, customer=vehicle.customer, vehicle=vehicle, now=now
     )
 
@@ -74,7 +74,7 @@ def test_a_declined_outcome_without_its_reason_is_a_field_error(client, operator
 
 def test_an_outcome_for_a_task_another_operator_holds_is_a_400_on_task(client, operator, member_of, task):
     other = member_of(Role.RESERVATION_OPERATOR, username="otto")
-    services.call_task_claim(dealership=task.dealership, task=task, operator=other, now=timezone.now())
+    calls.call_task_claim(dealership=task.dealership, task=task, operator=other, now=timezone.now())
     client.force_login(operator)
     refused = client.post(
         _task_url("api_call_task_outcome", task), {"outcome": "reached"}, content_type="application/json"
@@ -153,7 +153,7 @@ def test_a_task_by_hand_for_another_dealerships_customer_is_a_400(client, operat
 
 def test_another_dealerships_task_is_a_404(client, operator, torino):
     vehicle = VehicleFactory(customer__dealership=torino)
-    theirs = services.call_task_create(
+    theirs = calls.call_task_create(
         dealership=torino, kind=TaskKind.MANUAL, customer=vehicle.customer, now=timezone.now()
     )
     client.force_login(operator)

@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dealerships.models import Role
-from followups import services
 from followups.models import TaskKind
+from followups.services import calls
 from notifications.models import InboundReply, MessageKind, MessageStatus, OutboxMessage, ReplyOutcome
 from tests.factories.customers import CustomerFactory
 
@@ -41,7 +41,7 @@ def test_an_outcome_posted_for_a_reschedule_call_marks_the_reply_handled(client,
         customer=customer,
         outcome=ReplyOutcome.RESCHEDULE_REQUESTED,
     )
-    task = services.call_task_create(
+    task = calls.call_task_create(
         dealership=milano, kind=TaskKind.RESCHEDULE_REQUEST, customer=customer, reply=reply, now=now
     )
     client.force_login(operator)
@@ -69,7 +69,7 @@ def test_an_outcome_posted_for_a_failed_message_marks_the_failure_handled(client
         idempotency_key="day-before:failed",
         status=MessageStatus.FAILED,
     )
-    task = services.call_task_create(
+    task = calls.call_task_create(
         dealership=milano, kind=TaskKind.MESSAGE_FAILED, customer=customer, message=failed, now=now
     )
     client.force_login(operator)

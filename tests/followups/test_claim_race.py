@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection, connections
 
-from followups import services
 from followups.models import CallTask, TaskKind, TaskStatus
+from followups.services import calls
 from tests.followups.conftest import NOW
 
 pytestmark = [
@@ -30,7 +30,7 @@ def _race(milano, operators):
     def claim(operator):
         try:
             start.wait(timeout=30)
-            task = services.call_task_claim_next(dealership=milano, operator=operator, now=NOW)
+            task = calls.call_task_claim_next(dealership=milano, operator=operator, now=NOW)
             return task.id if task is not None else None
         finally:
             connections.close_all()  # this thread's connection
@@ -42,7 +42,7 @@ def _race(milano, operators):
 def _tasks(milano, make_customer, count):
     customer = make_customer(milano)
     return [
-        services.call_task_create(dealership=milano, kind=TaskKind.MANUAL, customer=customer, now=NOW)
+        calls.call_task_create(dealership=milano, kind=TaskKind.MANUAL, customer=customer, now=NOW)
         for _ in range(count)
     ]
 

@@ -6,6 +6,7 @@ And R5.6: "Book now" on a call about another time moves that appointment."""
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +14,6 @@ from django.utils import timezone
 from bookings.models import AppointmentStatus
 from customers.models import ContactMethod
 from dealerships.models import Role
-from followups import services
 from followups.models import (
     COMMENT_MAX_LENGTH,
     CallTask,
@@ -25,6 +25,7 @@ from followups.models import (
     TaskStatus,
 )
 from followups.selectors import open_concerns
+from followups.services import calls, satisfaction
 from followups.views import book_now_url
 from tests.factories.bookings import AppointmentFactory
 from tests.factories.customers import CustomerFactory, VehicleFactory
@@ -56,7 +57,7 @@ def visit(milano):
 
 
 def _call(dealership, visit, kind=TaskKind.SATISFACTION) -> CallTask:
-    return services.call_task_create(
+    return calls.call_task_create(
         dealership=dealership,
         kind=kind,
         customer=visit.customer,
@@ -73,7 +74,7 @@ def call(milano, visit):
 
 @pytest.fixture
 def claimed(milano, call, operator):
-    return services.call_task_claim(dealership=milano, task=call, operator=operator, now=timezone.now())
+    return calls.call_task_claim(dealership=milano, task=call, operator=operator, now=timezone.now())
 
 
 def _outcome_url(task: CallTask, name: str = "call_task_outcome") -> str:
@@ -91,7 +92,7 @@ def _nothing_written(task: CallTask) -> None:
 
 
 def test_r9_1_operator_records_the_answer_with_the_outcome(milano, visit, claimed, operator):
-    services.call_task_outcome_record(
+    calls.call_task_outcome_record(
         dealership=milano,
         task=claimed,
         operator=operator,
@@ -121,7 +122,7 @@ def test_r9_1_operator_records_the_answer_with_the_outcome(milano, visit, claime
 
 
 def test_r9_1_operator_a_high_score_without_the_box_raises_no_concern(milano, claimed, operator):
-    services.call_task_outcome_record(
+    calls.call_task_outcome_record(
         dealership=milano,
         task=claimed,
         operator=operator,
@@ -148,9 +149,9 @@ def test_r9_1_operator_a_misplaced_or_bad_answer_is_refused_with_nothing_written
     milano, visit, operator, outcome, score, comment, concern, kind, message
 ):
     task = _call(milano, visit, kind=kind)
-    services.call_task_claim(dealership=milano, task=task, operator=operator, now=timezone.now())
-    with pytest.raises(services.ValidationError) as refused:
-        services.call_task_outcome_record(
+    calls.call_task_claim(dealership=milano, task=task, operator=operator, now=timezone.now())
+    with pytest.raises(ValidationError) as refused:
+        calls.call_task_outcome_record(
             dealership=milano,
             task=task,
             operator=operator,
@@ -165,8 +166,8 @@ def test_r9_1_operator_a_misplaced_or_bad_answer_is_refused_with_nothing_written
 
 
 def test_r9_1_operator_an_over_long_comment_is_refused_with_nothing_written(milano, claimed, operator):
-    with pytest.raises(services.ValidationError) as refused:
-        services.call_task_outcome_record(
+    with pytest.raises(ValidationError) as refused:
+        calls.call_task_outcome_record(
             dealership=milano,
             task=claimed,
             operator=operator,
@@ -182,7 +183,7 @@ def test_r9_1_operator_an_over_long_comment_is_refused_with_nothing_written(mila
 def test_r9_1_operator_a_visit_rated_already_keeps_its_answer_and_the_call_stays_open(
     milano, visit, claimed, operator
 ):
-    by_link = services.satisfaction_record(
+    by_link = satisfaction.satisfaction_record(
         dealership=milano,
         appointment=visit,
         score=4,
@@ -191,8 +192,8 @@ def test_r9_1_operator_a_visit_rated_already_keeps_its_answer_and_the_call_stays
         channel=ContactChannel.EMAIL,
         now=timezone.now(),
     )
-    with pytest.raises(services.ValidationError) as refused:
-        services.call_task_outcome_record(
+    with pytest.raises(ValidationError) as refused:
+        calls.call_task_outcome_record(
             dealership=milano,
             task=claimed,
             operator=operator,
@@ -214,9 +215,9 @@ def test_r9_1_operator_an_answer_written_meanwhile_is_rated_already_not_a_crash(
     def taken(**_kwargs):
         raise IntegrityError("satisfaction_once")
 
-    monkeypatch.setattr(services.SatisfactionResponse.objects, "create", taken)
-    with pytest.raises(services.ValidationError) as refused:
-        services.call_task_outcome_record(
+    monkeypatch.setattr(SatisfactionResponse.objects, "create", taken)
+    with pytest.raises(ValidationError) as refused:
+        calls.call_task_outcome_record(
             dealership=milano,
             task=claimed,
             operator=operator,
@@ -316,7 +317,7 @@ def test_r9_1_operator_a_bad_answer_reads_in_the_users_language(client, claimed,
 def test_r9_1_operator_a_visit_rated_already_is_said_on_the_page_and_on_submit(
     client, operator, milano, visit, claimed
 ):
-    services.satisfaction_record(
+    satisfaction.satisfaction_record(
         dealership=milano,
         appointment=visit,
         score=4,
@@ -389,7 +390,7 @@ def test_r9_1_operator_a_bad_answer_through_the_api_is_a_400_on_its_field(
 def test_r9_1_operator_a_visit_rated_already_is_a_400_on_score_through_the_api(
     client, operator, milano, visit, claimed
 ):
-    services.satisfaction_record(
+    satisfaction.satisfaction_record(
         dealership=milano,
         appointment=visit,
         score=5,

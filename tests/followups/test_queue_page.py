@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from customers.models import ContactMethod
 from dealerships.models import Role
-from followups import services
 from followups.models import CallScript, CallTask, ContactRecord, Outcome, Priority, TaskKind, TaskStatus
+from followups.services import calls
 from followups.views import book_now_url
 from tests.factories.customers import CustomerFactory, VehicleFactory
 from tests.factories.workshop import JobFactory
@@ -45,7 +45,7 @@ def make_task(milano):
             **customer,
         )
         vehicle = VehicleFactory(customer=person, make="Fiat", model="Panda")
-        return services.call_task_create(
+        return calls.call_task_create(
             dealership=milano,
             kind=kind,
             customer=person,
@@ -168,7 +168,7 @@ def test_an_outcome_for_a_call_another_operator_holds_is_refused_and_changes_not
 ):
     task = make_task()
     other = member_of(Role.RESERVATION_OPERATOR, username="otto")
-    services.call_task_claim(dealership=task.dealership, task=task, operator=other, now=timezone.now())
+    calls.call_task_claim(dealership=task.dealership, task=task, operator=other, now=timezone.now())
     client.force_login(operator)
     refused = client.post(_url("call_task_outcome", task), {"outcome": Outcome.REACHED})
     assert refused.status_code == 409

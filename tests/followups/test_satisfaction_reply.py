@@ -11,8 +11,8 @@ import pytest
 
 from bookings.models import AppointmentStatus
 from customers.models import ContactMethod
-from followups import services
 from followups.models import ContactChannel, SatisfactionResponse
+from followups.services import contacts, satisfaction
 from notifications.models import InboundReply, MessageKind, MessageStatus, OutboxMessage, ReplyOutcome
 from notifications.selectors import reply_list_for_inbox
 from notifications.services.inbound import inbound_reply_record
@@ -44,7 +44,7 @@ def _visit(dealership, customer=None):
 
 def _question_sent(appointment, *, at=NOW - timedelta(hours=20)) -> OutboxMessage:
     """The satisfaction question written by the follow-ups and sent by SMS at `at`."""
-    services.satisfaction_followup_write(appointment=appointment, now=at)
+    contacts.satisfaction_followup_write(appointment=appointment, now=at)
     message = OutboxMessage.objects.get(
         kind=MessageKind.FOLLOWUP_SATISFACTION, customer=appointment.customer, channel="sms"
     )
@@ -148,7 +148,7 @@ def test_r9_1_another_dealerships_customer_is_not_matched(milano, torino):
 
 def test_r9_1_a_visit_rated_already_is_not_rated_again_by_reply(milano, visit):
     _question_sent(visit)
-    services.satisfaction_record(
+    satisfaction.satisfaction_record(
         dealership=milano,
         appointment=visit,
         score=5,

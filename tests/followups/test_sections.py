@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dealerships.models import Role
-from followups import services
 from followups.models import CallScript, FollowupRules, Outcome, TaskKind
+from followups.services import calls, rule_settings, satisfaction
 from tests.factories.bookings import AppointmentFactory
 from tests.factories.customers import CustomerFactory, VehicleFactory
 from tests.factories.workshop import AdvisorFactory
@@ -22,11 +22,11 @@ def test_r7_5_the_customer_file_lists_the_contacts_and_the_calls_to_make(client,
     customer = CustomerFactory(dealership=milano)
     vehicle = VehicleFactory(customer=customer)
     now = timezone.now()
-    done = services.call_task_create(
+    done = calls.call_task_create(
         dealership=milano, kind=TaskKind.LOST_CUSTOMER, customer=customer, vehicle=vehicle, now=now
     )
-    services.call_task_claim(dealership=milano, task=done, operator=operator, now=now)
-    services.call_task_outcome_record(
+    calls.call_task_claim(dealership=milano, task=done, operator=operator, now=now)
+    calls.call_task_outcome_record(
         dealership=milano,
         task=done,
         operator=operator,
@@ -34,7 +34,7 @@ def test_r7_5_the_customer_file_lists_the_contacts_and_the_calls_to_make(client,
         decline_reason="moved_away",
         now=now,
     )
-    waiting = services.call_task_create(dealership=milano, kind=TaskKind.RECALL, customer=customer, now=now)
+    waiting = calls.call_task_create(dealership=milano, kind=TaskKind.RECALL, customer=customer, now=now)
     client.force_login(operator)
     page = client.get(
         reverse("customer_detail", kwargs={"dealership_slug": "milano", "customer_id": customer.id})
@@ -54,7 +54,7 @@ def test_r9_1_the_appointment_page_shows_the_satisfaction_answer(client, operato
     )
     client.force_login(operator)
     assert "Customer satisfaction" not in client.get(url).content.decode()
-    services.satisfaction_record(
+    satisfaction.satisfaction_record(
         dealership=milano,
         appointment=appointment,
         score=2,
@@ -71,7 +71,7 @@ def test_r9_1_the_appointment_page_shows_the_satisfaction_answer(client, operato
 
 def test_r9_1_the_advisor_marks_the_concern_handled(client, member_of, milano):
     appointment = AppointmentFactory(advisor=AdvisorFactory(dealership=milano))
-    answer = services.satisfaction_record(
+    answer = satisfaction.satisfaction_record(
         dealership=milano,
         appointment=appointment,
         score=4,
@@ -107,10 +107,10 @@ RULES = reverse("followup_rules", kwargs={"dealership_slug": "milano"})
 def _rules_form(**changes):
     defaults = {
         name: getattr(FollowupRules(), name)
-        for name in services.RULE_FIELDS
+        for name in rule_settings.RULE_FIELDS
         if not isinstance(getattr(FollowupRules(), name), bool)
     }
-    checked = {name: "on" for name in services.RULE_FIELDS if getattr(FollowupRules(), name) is True}
+    checked = {name: "on" for name in rule_settings.RULE_FIELDS if getattr(FollowupRules(), name) is True}
     return defaults | checked | changes
 
 

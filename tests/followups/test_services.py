@@ -9,7 +9,6 @@ from django.db import transaction
 
 from bookings import services as bookings
 from customers.models import ContactMethod
-from followups import services
 from followups.models import (
     CallTask,
     ContactChannel,
@@ -25,6 +24,7 @@ from followups.models import (
 from followups.scans import vehicles_scan
 from followups.scripts import call_script, call_scripts_save, default_script
 from followups.selectors import call_queue, customer_contacts, open_concerns
+from followups.services import calls, rule_settings, satisfaction
 from tests.factories.bookings import AppointmentFactory, requested_work
 from tests.factories.workshop import AdvisorFactory, JobFactory, TechnicianFactory
 from tests.followups.conftest import NOW, TODAY, days_ago
@@ -34,17 +34,17 @@ from workshop.models import Skill, WorkshopPolicy
 @pytest.fixture
 def task(milano, make_vehicle):
     vehicle = make_vehicle(milano)
-    return services.call_task_create(
+    return calls.call_task_create(
         dealership=milano, kind=TaskKind.MANUAL, customer=vehicle.customer, vehicle=vehicle, now=NOW
     )
 
 
 def claimed(milano, task, operator):
-    return services.call_task_claim(dealership=milano, task=task, operator=operator, now=NOW)
+    return calls.call_task_claim(dealership=milano, task=task, operator=operator, now=NOW)
 
 
 def outcome(milano, task, operator, value, **fields):
-    return services.call_task_outcome_record(
+    return calls.call_task_outcome_record(
         dealership=milano, task=task, operator=operator, outcome=value, now=fields.pop("now", NOW), **fields
     )
 
@@ -75,8 +75,8 @@ def test_r7_5_a_call_back_time_in_the_past_is_refused(milano, task, operators):
     outcome(milano, task, operator, Outcome.CALL_BACK, call_back_at=later)
     task.refresh_from_db()
     assert (task.status, task.next_attempt_at, task.operator_id) == (TaskStatus.OPEN, later, operator.id)
-    assert services.call_task_claim_next(dealership=milano, operator=operator, now=NOW) is None
-    assert services.call_task_claim_next(dealership=milano, operator=operator, now=later).id == task.id
+    assert calls.call_task_claim_next(dealership=milano, operator=operator, now=NOW) is None
+    assert calls.call_task_claim_next(dealership=milano, operator=operator, now=later).id == task.id
 
 
 def test_r7_5_an_outcome_on_a_closed_task_is_refused(milano, task, operators):
@@ -118,7 +118,7 @@ def test_r7_5_unanswered_comes_back_at_other_times_until_three_attempts(milano, 
     (operator,) = operators(1)
     now, hours = NOW, []
     for _attempt in range(3):
-        current = services.call_task_claim_next(dealership=milano, operator=operator, now=now)
+        current = calls.call_task_claim_next(dealership=milano, operator=operator, now=now)
         assert current.id == task.id
         hours.append(now.astimezone(milano.tz).hour)
         outcome(milano, current, operator, Outcome.NO_ANSWER, now=now)
@@ -132,25 +132,27 @@ def test_r7_5_unanswered_comes_back_at_other_times_until_three_attempts(milano, 
 
 def test_a_task_held_comes_back_when_its_claim_runs_out(milano, task, operators):
     first, second = operators(2)
-    assert services.call_task_claim_next(dealership=milano, operator=first, now=NOW).id == task.id
-    assert services.call_task_claim_next(dealership=milano, operator=second, now=NOW) is None
-    later = NOW + services.CLAIM_LEASE + timedelta(seconds=1)
-    assert services.call_task_claim_next(dealership=milano, operator=second, now=later).id == task.id
+    assert calls.call_task_claim_next(dealership=milano, operator=first, now=NOW).id == task.id
+    assert calls.call_task_claim_next(dealership=milano, operator=second, now=NOW) is None
+    later = NOW + calls.CLAIM_LEASE + timedelta(seconds=1)
+    assert calls.call_task_claim_next(dealership=milano, operator=second, now=later).id == task.id
     assert call_queue(dealership=milano, now=later) == []
 
 
 def test_r7_2_a_rule_with_an_inverted_window_is_refused(milano):
     with pytest.raises(ValidationError) as refused:
-        services.followup_rules_save(dealership=milano, values={"remind_min_days": 12, "remind_max_days": 7})
+        rule_settings.followup_rules_save(
+            dealership=milano, values={"remind_min_days": 12, "remind_max_days": 7}
+        )
     assert "remind_max_days" in refused.value.message_dict
     with pytest.raises(ValidationError) as refused:
-        services.followup_rules_save(dealership=milano, values={"no_show_min_days": 11})
+        rule_settings.followup_rules_save(dealership=milano, values={"no_show_min_days": 11})
     assert "no_show_max_days" in refused.value.message_dict
     with pytest.raises(ValidationError) as refused:
-        services.followup_rules_save(dealership=milano, values={"first_service_days": 0})
+        rule_settings.followup_rules_save(dealership=milano, values={"first_service_days": 0})
     assert "first_service_days" in refused.value.message_dict
     assert not FollowupRules.objects.exists()
-    saved = services.followup_rules_save(dealership=milano, values={"first_service_km": 1500})
+    saved = rule_settings.followup_rules_save(dealership=milano, values={"first_service_km": 1500})
     assert (saved.first_service_km, saved.remind_max_days) == (1500, 10)
 
 
@@ -163,7 +165,7 @@ def test_r9_1_a_concern_is_routed_to_the_advisor(milano, make_vehicle):
     vehicle = make_vehicle(milano)
     appointment = AppointmentFactory(dealership=milano, vehicle=vehicle, advisor__dealership=milano)
     with pytest.raises(ValidationError) as refused:
-        services.satisfaction_record(
+        satisfaction.satisfaction_record(
             dealership=milano,
             appointment=appointment,
             score=6,
@@ -173,7 +175,7 @@ def test_r9_1_a_concern_is_routed_to_the_advisor(milano, make_vehicle):
             now=NOW,
         )
     assert "score" in refused.value.message_dict
-    answer = services.satisfaction_record(
+    answer = satisfaction.satisfaction_record(
         dealership=milano,
         appointment=appointment,
         score=2,
@@ -184,10 +186,10 @@ def test_r9_1_a_concern_is_routed_to_the_advisor(milano, make_vehicle):
     )
     assert (answer.concern, answer.advisor_id) == (True, appointment.advisor_id)
     assert open_concerns(dealership=milano, advisor_id=appointment.advisor_id) == [answer]
-    services.satisfaction_concern_handle(dealership=milano, response=answer, now=NOW)
+    satisfaction.satisfaction_concern_handle(dealership=milano, response=answer, now=NOW)
     assert open_concerns(dealership=milano) == []
     with pytest.raises(ValidationError):
-        services.satisfaction_record(
+        satisfaction.satisfaction_record(
             dealership=milano,
             appointment=appointment,
             score=5,
@@ -259,7 +261,7 @@ def test_r7_5_the_operators_booking_closes_the_task_they_hold(milano, shop, make
     (operator,) = operators(1)
     vehicle = make_vehicle(milano, sold=days_ago(40), readings=[(TODAY, 2100)])
     vehicles_scan(now=NOW)
-    task = services.call_task_claim_next(dealership=milano, operator=operator, now=NOW)
+    task = calls.call_task_claim_next(dealership=milano, operator=operator, now=NOW)
     appointment = book(milano, shop, vehicle, now=NOW, by=operator)
     task.refresh_from_db()
     assert (task.status, task.outcome, task.booked_appointment_id) == (
@@ -288,7 +290,7 @@ def test_r6_6_booking_after_a_no_show_cancels_the_third_attempt(milano, make_veh
     )
     second, third = CallTask.objects.filter(kind=TaskKind.NO_SHOW).order_by("due_at")
     when = second.due_at
-    current = services.call_task_claim_next(dealership=milano, operator=operator, now=when)
+    current = calls.call_task_claim_next(dealership=milano, operator=operator, now=when)
     assert current.id == second.id
     outcome(milano, current, operator, Outcome.DECLINED, decline_reason=DeclineReason.NO_TIME, now=when)
     third.refresh_from_db()

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
-from followups import services
 from followups.models import CallTask, DeclineReason, Outcome, TaskKind, TaskStatus
 from followups.scans import failed_messages_scan, reschedule_replies_scan
+from followups.services import attribution, calls
 from notifications.models import InboundReply, MessageKind, MessageStatus, OutboxMessage, ReplyOutcome
 from notifications.selectors import failure_list_for_inbox, reply_list_for_inbox
 from tests.factories.bookings import AppointmentFactory
@@ -57,8 +57,8 @@ def _task(milano, kind) -> CallTask:
 
 def _work(milano, task, operator, outcome, **fields):
     now = fields.pop("now", NOW)
-    services.call_task_claim(dealership=milano, task=task, operator=operator, now=now)
-    return services.call_task_outcome_record(
+    calls.call_task_claim(dealership=milano, task=task, operator=operator, now=now)
+    return calls.call_task_outcome_record(
         dealership=milano, task=task, operator=operator, outcome=outcome, now=now, **fields
     )
 
@@ -128,7 +128,7 @@ def test_a_booking_that_closes_the_call_takes_the_reply_out_of_the_inbox(milano,
     reschedule_replies_scan(now=NOW)
     task = _task(milano, TaskKind.RESCHEDULE_REQUEST)
     booked = AppointmentFactory(advisor__dealership=milano, vehicle=VehicleFactory(customer=customer))
-    services.booking_attribute(appointment=booked, now=NOW)
+    attribution.booking_attribute(appointment=booked, now=NOW)
     task.refresh_from_db()
     assert (task.status, task.outcome, task.booked_appointment) == (TaskStatus.DONE, Outcome.BOOKED, booked)
     reply.refresh_from_db()
@@ -145,7 +145,7 @@ def test_another_dealerships_reply_is_left_alone(milano, torino, reply, operator
         received_at=NOW,
         outcome=ReplyOutcome.NOT_UNDERSTOOD,
     )
-    task = services.call_task_create(
+    task = calls.call_task_create(
         dealership=milano, kind=TaskKind.RESCHEDULE_REQUEST, customer=reply.customer, reply=reply, now=NOW
     )
     # A task pointing at another dealership's reply cannot be made; were it there, it is not touched.
