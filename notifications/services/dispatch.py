@@ -5,8 +5,8 @@ A claim is a lease: the row is the claiming worker's until `claimed_until`, so t
 send one row, and a worker killed mid-batch loses nothing (its rows come due again when the
 lease runs out). On PostgreSQL the claim is `SELECT ... FOR UPDATE SKIP LOCKED`, so concurrent
 workers take different rows without waiting; elsewhere a conditional UPDATE that must change
-exactly one row. Outcomes are written a few dozen at a time (Recorder); a row whose worker died
-before writing its outcome comes back "in doubt", and Twilio is asked whether it took the
+exactly one row. Outcomes are written up to a hundred at a time (Recorder); a row whose worker
+died before writing its outcome comes back "in doubt", and Twilio is asked whether it took the
 message before it is sent again, so an SMS is sent once. (An e-mail in doubt is sent again.)
 """
 
@@ -23,6 +23,7 @@ from django.utils.translation import gettext_noop
 
 from bookings.models import Appointment, AppointmentStatus, AppointmentTransition
 from bookings.models import Channel as BookingChannel
+from dealerships.models import Dealership
 from notifications import schedule
 from notifications.channels import (
     Outgoing,
@@ -73,9 +74,13 @@ ASKED_FOR = frozenset({MessageKind.ACCESS_CODE})
 
 
 def _due(now: datetime) -> Q:
-    waiting = Q(status=MessageStatus.PENDING, next_attempt_at__lte=now)
+    # A row is claimed only once it is due, and the claim leaves next_attempt_at as it was: an
+    # abandoned claim is due by it too. So every due row is in one range of the partial index on
+    # next_attempt_at, which the claim reads in its order and stops after a batch (with the
+    # status test alone outside the range, PostgreSQL scanned and sorted the whole table).
+    waiting = Q(status=MessageStatus.PENDING)
     abandoned = Q(status=MessageStatus.SENDING, claimed_until__lte=now)  # its worker died
-    return waiting | abandoned
+    return Q(next_attempt_at__lte=now) & (waiting | abandoned)
 
 
 def outbox_due_count_across_dealerships(*, now: datetime) -> int:
@@ -89,7 +94,8 @@ def outbox_claim_across_dealerships(*, now: datetime, limit: int) -> list[int]:
     last worker died with it claimed is marked in doubt: it may have gone out already."""
     until = now + claim_lease()
     claim = {"status": MessageStatus.SENDING, "claimed_until": until, "updated_at": now}
-    candidates = OutboxMessage.objects.filter(_due(now)).order_by("next_attempt_at", "id")
+    # Oldest first, in the index's order: a tie-break on id would sort every due row again.
+    candidates = OutboxMessage.objects.filter(_due(now)).order_by("next_attempt_at")
     if connection.features.has_select_for_update_skip_locked:
         with transaction.atomic():
             found = list(candidates.select_for_update(skip_locked=True).values_list("id", "status")[:limit])
@@ -149,8 +155,9 @@ def _channel_now(message: OutboxMessage, *, account: TwilioAccount) -> str | Non
     return channel
 
 
-def _verdict(message: OutboxMessage, *, rules: MessagingSettings, now: datetime) -> Verdict:
-    """The row checked again against its subject, the customer's file and the dealership's rules."""
+def _verdict(message: OutboxMessage, *, to: str, rules: MessagingSettings, now: datetime) -> Verdict:
+    """The row checked again against its subject, the customer's file and the dealership's rules
+    (`to`: its recipient now)."""
     customer = message.customer
     if message.kind not in ASKED_FOR:
         if customer.opted_out_at is not None and message.channel != MessageChannel.PHONE:
@@ -167,7 +174,7 @@ def _verdict(message: OutboxMessage, *, rules: MessagingSettings, now: datetime)
         return Verdict(
             withdraw=gettext_noop("No call: the customer made or heard of this change themselves.")
         )
-    if not _recipient(message):
+    if not to:
         return Verdict(withdraw=gettext_noop("The customer file has no address for this channel."))
     appointment = message.appointment
     if appointment is not None:
@@ -230,16 +237,91 @@ def _recipient(message: OutboxMessage) -> str:
     return phone_text(customer.mobile_phone)
 
 
-# A dealership's own texts, by (dealership id, kind, language).
-Overrides = dict[tuple[int, str, str], MessageTemplate]
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Sender:
+    """A dealership's rules and ways out, the same for every row of it in a batch."""
+
+    rules: MessagingSettings
+    account: TwilioAccount
+    status_callback: str
 
 
-def _render(
-    message: OutboxMessage, *, now: datetime, reschedules: dict[int, int], overrides: Overrides
-) -> Rendered:
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Batch:
+    """Everything the claimed rows of a batch need to be checked, rendered and sent, read in a
+    fixed number of queries whatever its size (outbox_batch_load)."""
+
+    messages: list[OutboxMessage]  # each with its dealership, customer, appointment and vehicle
+    senders: dict[int, Sender]  # by dealership id
+    reschedules: dict[int, int]  # times each invitation's appointment moved, by appointment id
+    overrides: dict[tuple[int, str, str], MessageTemplate]  # by (dealership id, kind, language)
+
+
+def outbox_batch_load(*, message_ids: list[int]) -> Batch:
+    """The rows of `message_ids` still claimed, oldest first, with what they are about: four
+    queries, five when the batch holds a message with a calendar invitation."""
+    messages = list(
+        OutboxMessage.objects.filter(id__in=message_ids, status=MessageStatus.SENDING)
+        .select_related("customer", "appointment", "appointment__vehicle")
+        .order_by("next_attempt_at", "id")
+    )
+    # A batch has a few hundred rows of a few dealerships: each dealership is read once, not
+    # joined to every row, and is the same instance for its messages, customers and appointments.
+    dealerships = Dealership.objects.in_bulk({message.dealership_id for message in messages})
+    for message in messages:
+        dealership = dealerships[message.dealership_id]
+        message.dealership = message.customer.dealership = dealership
+        if message.appointment is not None:
+            message.appointment.dealership = dealership
+    rules = {
+        row.dealership_id: row
+        for row in MessagingSettings.objects.filter(dealership_id__in=list(dealerships))
+    }
+    invitations = [
+        message.appointment_id
+        for message in messages
+        if message.kind in INVITATION_KINDS and message.appointment_id is not None
+    ]
+    reschedules = (
+        dict(
+            AppointmentTransition.objects.filter(
+                appointment_id__in=invitations, kind=AppointmentTransition.Kind.RESCHEDULED
+            )
+            .values("appointment_id")
+            .annotate(count=Count("id"))
+            .values_list("appointment_id", "count")
+        )
+        if invitations
+        else {}
+    )
+    overrides = {
+        (template.dealership_id, template.kind, template.language): template
+        for template in MessageTemplate.objects.filter(dealership_id__in=list(dealerships))
+    }
+    return Batch(
+        messages=messages,
+        senders={
+            dealership.id: _sender(dealership, rules.get(dealership.id))
+            for dealership in dealerships.values()
+        },
+        reschedules=reschedules,
+        overrides=overrides,
+    )
+
+
+def _sender(dealership: Dealership, rules: MessagingSettings | None) -> Sender:
+    rules = rules or MessagingSettings(dealership=dealership)  # no row: the manuals' defaults
+    return Sender(
+        rules=rules,
+        account=_twilio_account(rules),
+        status_callback=public_url(status_callback_path(dealership.slug)),
+    )
+
+
+def _render(message: OutboxMessage, *, now: datetime, batch: Batch) -> Rendered:
     if message.appointment is None:  # rendered when it was written (a one-time code)
         return Rendered(subject=message.subject, body=message.rendered_text)
-    sequence = reschedules.get(message.appointment.id, 0)
+    sequence = batch.reschedules.get(message.appointment.id, 0)
     if message.kind == MessageKind.CANCELLED:
         sequence += 1  # the cancellation is the event's last version
     return appointment_message_render(
@@ -250,18 +332,19 @@ def _render(
         customer=message.customer,
         now=now,
         sequence=sequence,
-        override=overrides.get((message.dealership_id, message.kind, message.language)),
+        override=batch.overrides.get((message.dealership_id, message.kind, message.language)),
     )
 
 
-def _send(message: OutboxMessage, rendered: Rendered, *, to: str, account: TwilioAccount) -> str:
+def _send(message: OutboxMessage, rendered: Rendered, *, to: str, sender: Sender) -> str:
+    account = sender.account
     outgoing = Outgoing(
         reference=message.id,
         to=to,
         body=rendered.body,
         subject=rendered.subject,
         attachments=rendered.attachments,
-        status_callback=public_url(status_callback_path(message.dealership.slug)),
+        status_callback=sender.status_callback,
     )
     if message.channel == MessageChannel.EMAIL:
         return email_send(outgoing)
@@ -303,7 +386,7 @@ RECORDED_FIELDS = (
 )
 # Outcomes are written this many at a time, or after this long, whichever comes first: one
 # statement for many rows. A worker killed before writing them leaves those rows in doubt.
-RECORD_EVERY = 50
+RECORD_EVERY = 100
 RECORD_AFTER_SECONDS = 1.0
 
 
@@ -378,53 +461,15 @@ class DispatchResult:
 def outbox_deliver(*, message_ids: list[int], now: datetime) -> DispatchResult:
     """Check, render, send and record each claimed row (a row no longer claimed is skipped)."""
     result = DispatchResult()
-    messages = list(
-        OutboxMessage.objects.filter(id__in=message_ids, status=MessageStatus.SENDING)
-        .select_related("dealership", "customer", "appointment", "appointment__vehicle")
-        .order_by("next_attempt_at", "id")
-    )
-    for message in messages:
-        if message.appointment is not None:
-            # The appointment's dealership is the message's: the same row, not a second join.
-            message.appointment.dealership = message.dealership
-    dealership_ids = {message.dealership_id for message in messages}
-    rules_by_dealership = {
-        rules.dealership_id: rules
-        for rules in MessagingSettings.objects.filter(dealership_id__in=dealership_ids)
-    }
-    invitations = [
-        message.appointment_id
-        for message in messages
-        if message.kind in INVITATION_KINDS and message.appointment_id is not None
-    ]
-    reschedules = (
-        dict(
-            AppointmentTransition.objects.filter(
-                appointment_id__in=invitations, kind=AppointmentTransition.Kind.RESCHEDULED
-            )
-            .values("appointment_id")
-            .annotate(count=Count("id"))
-            .values_list("appointment_id", "count")
-        )
-        if invitations
-        else {}
-    )
-    overrides: Overrides = {
-        (template.dealership_id, template.kind, template.language): template
-        for template in MessageTemplate.objects.filter(dealership_id__in=dealership_ids)
-    }
+    batch = outbox_batch_load(message_ids=message_ids)
     recorder = Recorder()
-    for message in messages:
-        rules = rules_by_dealership.get(message.dealership_id) or MessagingSettings(
-            dealership=message.dealership
-        )
+    for message in batch.messages:
         try:
             _deliver_one(
                 message,
-                rules=rules,
+                sender=batch.senders[message.dealership_id],
+                batch=batch,
                 now=now,
-                reschedules=reschedules,
-                overrides=overrides,
                 result=result,
                 recorder=recorder,
             )
@@ -441,19 +486,19 @@ def outbox_deliver(*, message_ids: list[int], now: datetime) -> DispatchResult:
 def _deliver_one(
     message: OutboxMessage,
     *,
-    rules: MessagingSettings,
+    sender: Sender,
+    batch: Batch,
     now: datetime,
-    reschedules: dict[int, int],
-    overrides: Overrides,
     result: DispatchResult,
     recorder: Recorder,
 ) -> None:
-    account = _twilio_account(rules)
+    account = sender.account
     chosen = not message.channel  # chosen now: this row is being sent for the first time
     if chosen:
         message.channel = _channel_now(message, account=account) or ""
         message.language = customer_language(message.customer, message.dealership)
-    verdict = _verdict(message, rules=rules, now=now)
+    to = _recipient(message)
+    verdict = _verdict(message, to=to, rules=sender.rules, now=now)
     if verdict.withdraw:
         recorder.record(
             message,
@@ -476,8 +521,7 @@ def _deliver_one(
         )
         result.waiting += 1
         return
-    rendered = _render(message, now=now, reschedules=reschedules, overrides=overrides)
-    to = _recipient(message)
+    rendered = _render(message, now=now, batch=batch)
     written = {
         "channel": message.channel,
         "language": message.language,
@@ -494,7 +538,7 @@ def _deliver_one(
     attempts = message.attempts + 1
     try:
         provider_id = _already_sent(message, rendered, to=to, account=account) or _send(
-            message, rendered, to=to, account=account
+            message, rendered, to=to, sender=sender
         )
     except PermanentSendError as error:
         recorder.record(
