@@ -85,6 +85,26 @@ def _span(offer: DoubleOffer) -> tuple[datetime, datetime]:
     return min(p.drop_off for p in offer.proposals), max(p.promised_return for p in offer.proposals)
 
 
+def _snapshot_over(
+    offer: DoubleOffer,
+    *,
+    dealership: Dealership,
+    fleet: Fleet,
+    now: datetime,
+    excluding_reservation: int | None,
+) -> FleetSnapshot:
+    """The fleet over the offer's days, from its first drop-off to its last promised return."""
+    start, end = _span(offer)
+    return fleet_snapshot_load(
+        dealership=dealership,
+        start=start,
+        end=end,
+        now=now,
+        fleet=fleet,
+        excluding_reservation=excluding_reservation,
+    )
+
+
 def mobility_offer(
     *,
     dealership: Dealership,
@@ -116,14 +136,8 @@ def mobility_offer(
         first_day=today,
         last_day=_horizon_end(dealership, today, settings).date(),
     )
-    start, end = _span(offer)
-    snapshot = fleet_snapshot_load(
-        dealership=dealership,
-        start=start,
-        end=end,
-        now=now,
-        fleet=fleet,
-        excluding_reservation=excluding_reservation,
+    snapshot = _snapshot_over(
+        offer, dealership=dealership, fleet=fleet, now=now, excluding_reservation=excluding_reservation
     )
     plans = list(snapshot.plans)
     if not plans:  # a kind the dealership does not plan: the workshop's offer as it is
@@ -150,14 +164,8 @@ def mobility_offer(
         from_time=from_time,
         settings=settings,
     )
-    start, end = _span(wider)
-    snapshot = fleet_snapshot_load(
-        dealership=dealership,
-        start=start,
-        end=end,
-        now=now,
-        fleet=fleet,
-        excluding_reservation=excluding_reservation,
+    snapshot = _snapshot_over(
+        wider, dealership=dealership, fleet=fleet, now=now, excluding_reservation=excluding_reservation
     )
     proposals, notes = _kept(snapshot, wider, fleet=fleet, online=request.online)
     return MobilityOffer(
@@ -228,14 +236,8 @@ def _from_next_free(
         )
         if not later.proposals:
             break
-        start, end = _span(later)
-        snapshot = fleet_snapshot_load(
-            dealership=dealership,
-            start=start,
-            end=end,
-            now=now,
-            fleet=fleet,
-            excluding_reservation=excluding_reservation,
+        snapshot = _snapshot_over(
+            later, dealership=dealership, fleet=fleet, now=now, excluding_reservation=excluding_reservation
         )
         proposals, notes = _kept(snapshot, later, fleet=fleet, online=request.online)
         if proposals:
