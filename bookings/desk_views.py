@@ -334,6 +334,7 @@ def appointment_move(request: HttpRequest, access: StaffAccess, appointment_id: 
         now=now,
         from_time=from_time,
         settings=settings,
+        moving=appointment,
     )
     return render(
         request,

@@ -12,7 +12,7 @@ from django.core.validators import MaxLengthValidator, ProhibitNullCharactersVal
 from django.utils.translation import gettext as _
 
 from bookings import offers
-from bookings.models import MobilityKind
+from bookings.models import Appointment, MobilityKind
 from customers.models import Vehicle
 from dealerships.models import Dealership
 from workshop.availability import DoubleOffer, Proposal, SlotRequest
@@ -95,13 +95,18 @@ class MobilityLayer:
         now: datetime,
         from_time: datetime | None = None,
         settings: CapacitySettings | None = None,
-        ignore_appointment_id: int | None = None,
+        moving: Appointment | None = None,
     ) -> MobilityOffer:
-        """`ignore_appointment_id`: the appointment being moved, whose own mobility reservation
-        is not in the way of the times it moves to."""
+        """`moving`: the appointment being moved, whose own capacity and mobility reservation
+        are not in the way of the times it moves to."""
         return MobilityOffer(
             offer=offers.availability_offer(
-                dealership=dealership, request=request, now=now, from_time=from_time, settings=settings
+                dealership=dealership,
+                request=request,
+                now=now,
+                from_time=from_time,
+                settings=settings,
+                moving=moving,
             )
         )
 

@@ -4,6 +4,8 @@ engine walking its days in order until the offer is complete (R4.1, R4.4)."""
 from datetime import datetime, timedelta
 
 from bookings.capacity import capacity_load
+from bookings.ledger import appointment_capacity
+from bookings.models import Appointment
 from dealerships.models import Dealership
 from workshop import availability
 from workshop.availability import DoubleOffer, SlotRequest
@@ -17,6 +19,7 @@ def availability_offer(
     now: datetime,
     from_time: datetime | None = None,
     settings: CapacitySettings | None = None,
+    moving: Appointment | None = None,
 ) -> DoubleOffer:
     """The double offer for the request (R4) over the booking horizon. The capacity settings
     are read once (or come as `settings`, as the request already read them); the capacity of
@@ -25,7 +28,9 @@ def availability_offer(
     passing over a fully booked day in a few operations per advisor.
     `from_time` asks for the next times from then on (a time the caller wanted was just taken:
     the customer hears the nearest ones, not next Monday's). An offer without proposals when
-    nothing in the horizon fits, its shortfall saying what ran out."""
+    nothing in the horizon fits, its shortfall saying what ran out.
+    `moving`: the appointment being moved, whose own reception and labour do not block the times
+    it moves to (one query more, for its labour)."""
     if settings is None:
         settings = capacity_settings(dealership)
     today = now.astimezone(dealership.tz).date()
@@ -42,7 +47,16 @@ def availability_offer(
         horizon_end = min(horizon_end, last_needed)
     if horizon_end < first_day:  # asked past the horizon
         return DoubleOffer(proposals=(), shortfall=availability.Refusal.BEYOND_HORIZON)
-    snapshot = capacity_load(dealership=dealership, start=first_day, end=horizon_end, settings=settings)
+    excluding = (
+        None
+        if moving is None
+        else appointment_capacity(
+            moving, labour=moving.labour.values_list("day", "skill", "minutes"), tz=dealership.tz
+        )
+    )
+    snapshot = capacity_load(
+        dealership=dealership, start=first_day, end=horizon_end, settings=settings, excluding=excluding
+    )
     try:
         return availability.offer_slots(snapshot, request, now=now, not_before=from_time)
     except availability.NoCapacity as nothing:

@@ -447,7 +447,7 @@ def self_booking_manage(request: HttpRequest, dealership: Dealership, token: str
             from_time=datetime.combine(wished, time(), tzinfo=dealership.tz) if wished else None,
             settings=settings,
             # Its own reservation moves with it: the car it holds is free for the new time.
-            ignore_appointment_id=appointment.id,
+            moving=appointment,
         )
     return render(
         request,

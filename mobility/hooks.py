@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from bookings import mobility_hooks
 from bookings.mobility_hooks import MobilityOffer, MobilityOption
-from bookings.models import MobilityKind
+from bookings.models import Appointment, MobilityKind
 from customers.coverage import Coverage
 from customers.models import Vehicle
 from customers.selectors import vehicle_coverage_on
@@ -114,7 +114,7 @@ class MobilityLayer(mobility_hooks.MobilityLayer):
         now: datetime,
         from_time: datetime | None = None,
         settings: CapacitySettings | None = None,
-        ignore_appointment_id: int | None = None,
+        moving: Appointment | None = None,
     ) -> MobilityOffer:
         if not mobility_kind or mobility_kind == mobility_hooks.NO_MOBILITY:
             return super().offer(
@@ -124,7 +124,7 @@ class MobilityLayer(mobility_hooks.MobilityLayer):
                 now=now,
                 from_time=from_time,
                 settings=settings,
-                ignore_appointment_id=ignore_appointment_id,
+                moving=moving,
             )
         return offers.mobility_offer(
             dealership=dealership,
@@ -133,10 +133,11 @@ class MobilityLayer(mobility_hooks.MobilityLayer):
             now=now,
             from_time=from_time,
             settings=settings,
+            moving=moving,
             excluding_reservation=(
                 None
-                if ignore_appointment_id is None
-                else live_reservation_id(dealership=dealership, appointment_id=ignore_appointment_id)
+                if moving is None
+                else live_reservation_id(dealership=dealership, appointment_id=moving.id)
             ),
         )
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from bookings import offers
 from bookings.mobility_hooks import MobilityOffer
+from bookings.models import Appointment
 from dealerships.models import Dealership
 from mobility import availability
 from mobility.availability import FleetSnapshot, SolutionPlan
@@ -113,16 +114,18 @@ def mobility_offer(
     now: datetime,
     from_time: datetime | None = None,
     settings: CapacitySettings | None = None,
+    moving: Appointment | None = None,
     excluding_reservation: int | None = None,
 ) -> MobilityOffer:
     """The double offer narrowed to the times the chosen kind of mobility is free for the whole
     immobilisation, with the car or option of each (R3.1, R3.7). A kind the dealership does
-    not plan leaves the offer as it is. `excluding_reservation`: the reservation of an
-    appointment being moved, which moves with it and so keeps nothing busy."""
+    not plan leaves the offer as it is. `moving`: the appointment being moved, whose own capacity
+    is not in the way; `excluding_reservation`: its reservation, which moves with it and so keeps
+    nothing busy."""
     if settings is None:
         settings = capacity_settings(dealership)
     offer = offers.availability_offer(
-        dealership=dealership, request=request, now=now, from_time=from_time, settings=settings
+        dealership=dealership, request=request, now=now, from_time=from_time, settings=settings, moving=moving
     )
     if not offer.proposals:
         return MobilityOffer(offer=offer)
@@ -154,6 +157,7 @@ def mobility_offer(
             snapshot=snapshot,
             now=now,
             settings=settings,
+            moving=moving,
             excluding_reservation=excluding_reservation,
         )
     # Some times are free: ask for more and keep as many as the offer would have had.
@@ -163,6 +167,7 @@ def mobility_offer(
         now=now,
         from_time=from_time,
         settings=settings,
+        moving=moving,
     )
     snapshot = _snapshot_over(
         wider, dealership=dealership, fleet=fleet, now=now, excluding_reservation=excluding_reservation
@@ -183,6 +188,7 @@ def _from_next_free(
     snapshot: FleetSnapshot,
     now: datetime,
     settings: CapacitySettings,
+    moving: Appointment | None = None,
     excluding_reservation: int | None = None,
 ) -> MobilityOffer:
     """Nothing offered has the solution free: find when it next is, from the first proposal's
@@ -233,6 +239,7 @@ def _from_next_free(
             now=now,
             from_time=next_time - fleet.explanation,
             settings=settings,
+            moving=moving,
         )
         if not later.proposals:
             break

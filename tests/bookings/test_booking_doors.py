@@ -92,8 +92,8 @@ def test_r3_1_a_time_whose_work_would_start_after_closing_on_the_last_day_is_ref
     ],
 )
 def test_a_time_without_a_utc_offset_is_a_400_naming_the_field(client, alice, shop, naive, today):
-    client.force_login(alice)
     with time_machine.travel(at(today, "10:00"), tick=False):
+        client.force_login(alice)  # signed in that day: a session of today's would have expired
         response = _book(client, shop, naive)
     assert response.status_code == 400, response.content
     [message] = response.json()["errors"]["drop_off"]

@@ -174,8 +174,10 @@ def test_the_manage_link_moves_and_cancels_and_cannot_be_forged(client, shop, se
     assert client.post(link, {"action": "move", "proposal": new_time}).status_code == 302
     appointment.refresh_from_db()
     assert choice.split("|")[1] == "2026-11-24T07:00:00+00:00"  # booked for Tuesday 8:00
-    assert new_time.split("|")[1] == "2026-11-24T10:00:00+00:00"  # the last time offered to move to
-    assert appointment.drop_off_at == at(MONDAY + timedelta(days=1), "11:00")
+    # The last time offered to move to: the appointment's own 8:00 reception does not block the
+    # times around it, so the offer's times come closer together than a new booking's would.
+    assert new_time.split("|")[1] == "2026-11-24T09:30:00+00:00"
+    assert appointment.drop_off_at == at(MONDAY + timedelta(days=1), "10:30")
     assert appointment.transitions.filter(kind="rescheduled").exists()
 
     assert client.get(_url("self_booking_manage", token=token + "x")).status_code == 404

@@ -91,7 +91,7 @@ def _move_offer(milano, appointment, *, wished_day, ignore=True):
         request=appointment_slot_request(appointment, wished_day=wished_day, alternatives=4),
         mobility_kind=appointment.mobility_kind,
         now=NOW,
-        ignore_appointment_id=appointment.id if ignore else None,
+        moving=appointment if ignore else None,
     )
 
 
@@ -187,3 +187,26 @@ def test_r3_8_the_desk_moves_the_appointment_with_the_last_courtesy_car_to_an_ov
         appointment.drop_off_at + EXPLANATION,
         appointment.promised_return_at,
     )
+
+
+def test_r4_1_a_move_is_offered_its_own_advisors_day_when_the_appointment_is_that_days_only_place(
+    client, alice, milano, shop
+):
+    """The appointment's own reception and labour do not block the times it moves to: with the
+    advisor's one place of the day taken by the appointment itself, the desk and the customer
+    are still offered that advisor's other times of the day."""
+    shop["marco"].delete()
+    shop["giulia"].max_customers_per_day = shop["giulia"].max_online_per_day = 1
+    shop["giulia"].save()
+    appointment = _book(milano, shop, at(THURSDAY, "09:00"))
+    client.force_login(alice)
+    link = reverse("appointment_move", kwargs={"dealership_slug": "milano", "appointment_id": appointment.id})
+    page = client.get(link, {"wished_date": THURSDAY.isoformat()})
+    offered = re.findall(r'id="proposal-\d+" value="\d+\|([^"]+)"', page.content.decode())
+    thursday = [moment for moment in offered if datetime.fromisoformat(moment).date() == THURSDAY]
+    assert thursday
+    assert all(datetime.fromisoformat(moment) != appointment.drop_off_at for moment in thursday)
+    customer_offer = _move_offer(milano, appointment, wished_day=THURSDAY)
+    assert any(p.drop_off.date() == THURSDAY for p in customer_offer.offer.proposals)
+    others = _move_offer(milano, appointment, wished_day=THURSDAY, ignore=False)
+    assert not any(p.drop_off.date() == THURSDAY for p in others.offer.proposals)
