@@ -20,6 +20,17 @@ class MobilityConfig(AppConfig):
         signals.appointment_status_changed.connect(
             receivers.appointment_status_changed, dispatch_uid="mobility.status_changed"
         )
+        from django.db.models.signals import post_delete, post_save
+
+        from mobility.models import FleetVehicle, MobilitySolution, SolutionCap
+
+        for model in (MobilitySolution, SolutionCap, FleetVehicle):
+            post_save.connect(
+                receivers.fleet_row_changed, sender=model, dispatch_uid=f"fleet-save-{model.__name__}"
+            )
+            post_delete.connect(
+                receivers.fleet_row_changed, sender=model, dispatch_uid=f"fleet-delete-{model.__name__}"
+            )
         mobility_hooks.register(hooks.MobilityLayer())
         appointment_page_sections.register(
             "mobility/_appointment_section.html", views.appointment_mobility_section

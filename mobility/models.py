@@ -7,13 +7,11 @@ for the live statuses is the backstop (migration 0002_reservation_no_overlap).
 """
 
 import uuid
-from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models import MobilityKind
@@ -474,17 +472,3 @@ def fleet_changed(*, dealership_id: int) -> None:
         unique_fields=["dealership"],
         update_fields=["fleet_version", "updated_at"],
     )
-
-
-def _fleet_row_changed(sender: type[DealershipOwned], instance: DealershipOwned, **kwargs: Any) -> None:
-    if kwargs.get("raw"):  # loading fixtures: the rows may not be complete yet
-        return
-    fleet_changed(dealership_id=instance.dealership_id)
-
-
-# Whatever writes these rows (a service, the admin, the API, the demo), the cached static part
-# of the fleet is renewed; writes that bypass save() (update(), bulk_create()) call
-# fleet_changed themselves.
-for _model in (MobilitySolution, SolutionCap, FleetVehicle):
-    post_save.connect(_fleet_row_changed, sender=_model, dispatch_uid=f"fleet-save-{_model.__name__}")
-    post_delete.connect(_fleet_row_changed, sender=_model, dispatch_uid=f"fleet-delete-{_model.__name__}")

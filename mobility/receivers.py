@@ -7,11 +7,13 @@ from functools import partial
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from bookings.models import Appointment, AppointmentStatus, Channel
+from dealerships.models import DealershipOwned
 from mobility.errors import MobilityUnavailable
-from mobility.models import ACTIVE_STATUSES, MobilitySolution, ReleaseReason, Reservation
+from mobility.models import ACTIVE_STATUSES, MobilitySolution, ReleaseReason, Reservation, fleet_changed
 from mobility.services.reservations import reservation_book, reservation_move, reservation_release
 from mobility.snapshot import mobility_handover_at
 
@@ -115,3 +117,12 @@ def appointment_status_changed(*, appointment: Appointment, now: datetime, **_kw
         reservation_release(
             dealership=appointment.dealership, reservation=reservation, reason=reason, now=now
         )
+
+
+def fleet_row_changed(sender: type[Model], instance: DealershipOwned, **kwargs: Any) -> None:
+    """A solution, cap or fleet car saved or deleted, by whatever writes it (a service, the
+    admin, the API, the demo): the fleet's cached static part is renewed. Writes that bypass
+    save() (update(), bulk_create()) call fleet_changed themselves."""
+    if kwargs.get("raw"):  # loading fixtures: the rows may not be complete yet
+        return
+    fleet_changed(dealership_id=instance.dealership_id)
