@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from bookings import lifecycle, offers, requests, selectors, services
+from bookings import lifecycle, mobility_hooks, requests, selectors, services
 from bookings.appointment_sections import appointment_page_sections
 from bookings.desk_forms import AgendaForm, MoveWishForm, StatusChangeForm
 from bookings.forms import MORE_TIMES, ProposalChoiceForm
@@ -326,11 +326,15 @@ def appointment_move(request: HttpRequest, access: StaffAccess, appointment_id: 
                 return redirect(
                     "appointment_detail", dealership_slug=dealership.slug, appointment_id=appointment.id
                 )
-    offer = offers.availability_offer(
+    # Only the times at which its courtesy car or other mobility solution is free for the whole
+    # stay, with the car or option of each (R3.1, R3.7), as when booking; its own reservation
+    # and capacity move with it, so they are not in the way.
+    offer = mobility_hooks.layer().offer(
         dealership=dealership,
         request=requests.appointment_slot_request(
             appointment, wished_day=wished_day, alternatives=MORE_TIMES
         ),
+        mobility_kind=appointment.mobility_kind or mobility_hooks.NO_MOBILITY,
         now=now,
         from_time=from_time,
         settings=settings,
@@ -344,7 +348,9 @@ def appointment_move(request: HttpRequest, access: StaffAccess, appointment_id: 
             "appointment": appointment,
             "wish": wish,
             "choice": choice,
-            "offer": offer,
+            "offer": offer.offer,
+            "proposals": offer.rows,
+            "mobility_message": offer.message,
         },
         status=status,
     )

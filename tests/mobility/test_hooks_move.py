@@ -210,3 +210,31 @@ def test_r4_1_a_move_is_offered_its_own_advisors_day_when_the_appointment_is_tha
     assert any(p.drop_off.date() == THURSDAY for p in customer_offer.offer.proposals)
     others = _move_offer(milano, appointment, wished_day=THURSDAY, ignore=False)
     assert not any(p.drop_off.date() == THURSDAY for p in others.offer.proposals)
+
+
+def test_r3_1_the_desk_move_page_offers_only_times_at_which_the_appointments_car_is_free(
+    client, alice, milano, shop
+):
+    """Another appointment holds the only courtesy car on Friday: the desk is not offered a
+    Friday time whose stay needs the car then, and each time offered names the car."""
+    friday = THURSDAY + timedelta(days=1)
+    appointment = _book(milano, shop, at(THURSDAY, "09:00"))
+    other = _book(milano, shop, at(friday, "09:00"))
+    held = Reservation.objects.get(appointment=other)
+    client.force_login(alice)
+    link = reverse("appointment_move", kwargs={"dealership_slug": "milano", "appointment_id": appointment.id})
+    page = client.get(link, {"wished_date": friday.isoformat()})
+    assert page.status_code == 200
+    html = page.content.decode()
+    values = re.findall(r'id="proposal-\d+" value="\d+\|([^"]+)"', html)
+    offered = [datetime.fromisoformat(moment) for moment in values]
+    assert offered
+    stay = appointment.promised_return_at - appointment.drop_off_at
+    # The car is needed from the hand-over to the promised return (R3.7): none of those overlap
+    # the other appointment's reservation.
+    assert all(
+        not (drop_off + EXPLANATION < held.return_at and drop_off + stay > held.departure_at)
+        for drop_off in offered
+    ), offered
+    assert html.count('class="mobility-note"') == len(offered)
+    assert "(GR001MI)" in html
