@@ -22,9 +22,15 @@ class MobilityConfig(AppConfig):
         )
         from django.db.models.signals import post_delete, post_save
 
-        from mobility.models import FleetVehicle, MobilitySolution, SolutionCap
+        from mobility.models import (
+            FleetOutOfService,
+            FleetVehicle,
+            MobilitySolution,
+            Reservation,
+            SolutionCap,
+        )
 
-        for model in (MobilitySolution, SolutionCap, FleetVehicle):
+        for model in (MobilitySolution, SolutionCap, FleetVehicle, FleetOutOfService, Reservation):
             post_save.connect(
                 receivers.fleet_row_changed, sender=model, dispatch_uid=f"fleet-save-{model.__name__}"
             )

@@ -73,6 +73,7 @@ def vehicle_hold(
 class Interval:
     start: datetime
     end: datetime
+    reservation_id: int | None = None  # the reservation that keeps the unit busy; None: its maintenance
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -112,15 +113,20 @@ def unit_free(item: Unit, start: datetime, end: datetime) -> bool:
     return before_end == 0 or item.reach[before_end - 1] <= start
 
 
-def unit_next_free(item: Unit, *, after: datetime, duration: timedelta) -> datetime:
+def unit_next_free(
+    item: Unit, *, after: datetime, duration: timedelta, not_before: datetime | None = None
+) -> datetime:
     """The earliest start from `after` at which the unit is free for `duration` (held: never
-    asked; the caller skips held units)."""
+    asked; the caller skips held units). With `not_before` (another unit's answer), the search
+    stops at the first moment from then on: this unit cannot be free earlier."""
     moment = after
     first = bisect_right(item.reach, after)  # every interval before it ends by `after`
     for interval in item.busy[first:]:
         if interval.start >= moment + duration:
             break
         moment = max(moment, interval.end)
+        if not_before is not None and moment >= not_before:
+            break
     return moment
 
 
@@ -244,7 +250,7 @@ def next_free(
         if plan.is_vehicle:
             best: datetime | None = None
             for item in usable:
-                start = unit_next_free(item, after=moment, duration=duration)
+                start = unit_next_free(item, after=moment, duration=duration, not_before=best)
                 if best is None or start < best:
                     best, chosen = start, item
             if best is None:

@@ -439,8 +439,8 @@ class Reservation(DealershipOwned):
                 condition=Q(status__in=ACTIVE_STATUSES),
                 name="reservation_live_departure",
             ),
-            # Whether a vehicle has a live reservation over a stretch (the next-free search's
-            # lower bound asks it of every reservation it passes): one probe, index only.
+            # The live reservation a vehicle is out on at a span's start (the snapshot's read asks
+            # each vehicle for its first one back after it): one probe, index only.
             models.Index(
                 fields=["fleet_vehicle", "return_at", "departure_at"],
                 condition=Q(status__in=ACTIVE_STATUSES),
@@ -464,8 +464,9 @@ class Reservation(DealershipOwned):
 
 
 def fleet_changed(*, dealership_id: int) -> None:
-    """The fleet's static part changed: give the dealership a new fleet version (one statement,
-    creating its policy row with the defaults when it has none)."""
+    """The fleet changed (its solutions, caps, vehicles, out-of-service periods or reservations):
+    give the dealership a new fleet version, in the writer's transaction (one statement, creating
+    its policy row with the defaults when it has none)."""
     MobilityPolicy.objects.bulk_create(
         [MobilityPolicy(dealership_id=dealership_id)],
         update_conflicts=True,

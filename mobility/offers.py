@@ -154,7 +154,6 @@ def mobility_offer(
             request=request,
             offer=offer,
             fleet=fleet,
-            snapshot=snapshot,
             now=now,
             settings=settings,
             moving=moving,
@@ -185,7 +184,6 @@ def _from_next_free(
     request: SlotRequest,
     offer: DoubleOffer,
     fleet: Fleet,
-    snapshot: FleetSnapshot,
     now: datetime,
     settings: CapacitySettings,
     moving: Appointment | None = None,
@@ -193,8 +191,8 @@ def _from_next_free(
 ) -> MobilityOffer:
     """Nothing offered has the solution free: find when it next is, from the first proposal's
     hand-over for as long as it is needed then, and offer the workshop's times from the work's
-    explanation before it (R3.7), a few times. The offer's own snapshot answers first when the
-    solution is free again within it: no query."""
+    explanation before it (R3.7), a few times. The search is in the fleet read for the offer:
+    no query."""
     first = offer.proposals[0]
     after = availability.handover_at(first.drop_off, first.promised_return, fleet.explanation)
     # Nothing past the booking horizon can be offered: the search stops there.
@@ -205,14 +203,6 @@ def _from_next_free(
         if after + duration > horizon_end:
             break
         found = [
-            hit
-            for plan in snapshot.plans
-            if (
-                hit := availability.next_free(
-                    snapshot, plan, after=after, duration=duration, online=request.online
-                )
-            )
-        ] or [
             hit
             for solution_id in fleet.ids
             if (

@@ -120,9 +120,9 @@ def appointment_status_changed(*, appointment: Appointment, now: datetime, **_kw
 
 
 def fleet_row_changed(sender: type[Model], instance: DealershipOwned, **kwargs: Any) -> None:
-    """A solution, cap or fleet car saved or deleted, by whatever writes it (a service, the
-    admin, the API, the demo): the fleet's cached static part is renewed. Writes that bypass
-    save() (update(), bulk_create()) call fleet_changed themselves."""
+    """A solution, cap, fleet car, out-of-service period or reservation saved or deleted, by
+    whatever writes it (a service, the admin, the API, the demo): the fleet kept in memory is
+    renewed. Writes that bypass save() (update(), bulk_create()) call fleet_changed themselves."""
     if kwargs.get("raw"):  # loading fixtures: the rows may not be complete yet
         return
     fleet_changed(dealership_id=instance.dealership_id)

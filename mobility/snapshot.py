@@ -1,17 +1,22 @@
 """The fleet snapshot: everything mobility.availability needs over a span, read in a fixed
-number of queries whatever the size of the fleet or the number of reservations: the
-solutions, their caps and the vehicles with their holds (kept in memory per fleet version, so
-three queries more only when that changed), the open recalls, and what keeps them busy."""
+number of queries whatever the size of the fleet or the number of reservations.
+
+What only a write to the fleet changes (its solutions, their caps, the vehicles with their
+holds, and what keeps them busy: the reservations and the out-of-service periods) is kept in
+memory per dealership under its fleet version, which every write of those rows renews in the
+write's own transaction (mobility.models.fleet_changed). A search or an offer then costs the
+two queries that read the version and the open recalls (the customer file's, read every time);
+the booking's own check, under its locks, reads what keeps the fleet busy from the database."""
 
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import (
     BooleanField,
     DateField,
-    Exists,
     IntegerField,
     OuterRef,
     Q,
@@ -23,7 +28,7 @@ from django.db.models import (
 from customers.models import CampaignCompletion, CampaignVin
 from dealerships.models import Dealership
 from mobility import availability
-from mobility.availability import Cap, FleetSnapshot, Hold, Interval, SolutionPlan
+from mobility.availability import Cap, FleetSnapshot, Hold, Interval, SolutionPlan, Unit
 from mobility.models import (
     ACTIVE_STATUSES,
     HANDOVER_EXPLANATION_MINUTES,
@@ -38,11 +43,19 @@ from mobility.models import (
     SolutionKind,
 )
 
-# fleet_snapshot_load once the fleet's static part is in memory: its version, the recalls,
-# and what keeps the fleet busy (FLEET_STATIC_QUERIES more when the static part is read).
+# fleet_snapshot_load without a fleet, once the fleet's static part is in memory: its version,
+# the recalls, and what keeps the fleet busy (FLEET_STATIC_QUERIES more when the static part is
+# read). fleet_read once the fleet is in memory: the version and the recalls; FLEET_STATIC_QUERIES
+# and FLEET_BUSY_QUERIES more for the parts that are not.
 SNAPSHOT_QUERIES = 3
-# The first window solution_next_free reads; each further one is twice as long, up to the horizon.
-FIRST_WINDOW = timedelta(days=2)
+FLEET_READ_QUERIES = 2
+FLEET_STATIC_QUERIES = 3
+FLEET_BUSY_QUERIES = 1
+# One more, for the completions, when a fleet VIN is on an open recall's list.
+RECALL_COMPLETION_QUERIES = 1
+# What keeps the fleet busy is kept in memory from today for at least this many days (the
+# booking horizon and the next-free search's), longer when a caller asks for more.
+MEMORY_DAYS = timedelta(days=92)
 NO_SOLUTION = 0  # marks an out-of-service period among the busy rows (no solution id is 0)
 
 
@@ -50,42 +63,66 @@ def _local_midnight(day: date, dealership: Dealership) -> datetime:
     return datetime.combine(day, time(0), tzinfo=dealership.tz)
 
 
-def _open_recalls(dealership: Dealership, today: date) -> QuerySet[CampaignVin]:
-    """The VINs of the safety recalls open today: on the campaign's list and not done on a
-    vehicle of that VIN in the customer file."""
-    done = CampaignCompletion.objects.filter(
-        dealership=dealership, campaign_id=OuterRef("campaign_id"), vehicle__vin=OuterRef("vin")
-    )
-    return (
+def open_recall_vins(
+    *, dealership: Dealership, vins: Collection[str] | QuerySet[FleetVehicle, Any], today: date
+) -> set[str]:
+    """The VINs among `vins` (or those a query of fleet vehicles gives) with a safety recall
+    open today: on an open recall's list in the customer file and not done on a vehicle of that
+    VIN (R3.8). One query; one more, for the completions, only when one of them is on a list."""
+    if not isinstance(vins, QuerySet):
+        if not vins:
+            return set()
+        vins = list(vins)
+    listed = set(
         CampaignVin.objects.for_dealership(dealership)
-        .filter(campaign__is_recall=True, campaign__starts_on__lte=today)
+        .filter(vin__in=vins, campaign__is_recall=True, campaign__starts_on__lte=today)
         .filter(Q(campaign__ends_on__isnull=True) | Q(campaign__ends_on__gte=today))
-        .filter(~Exists(done))
+        .values_list("campaign_id", "vin")
     )
-
-
-def open_recall_vins(*, dealership: Dealership, vins: Collection[str], today: date) -> set[str]:
-    """The VINs among `vins` with a safety recall open today (one query)."""
-    if not vins:
+    if not listed:
         return set()
-    return set(_open_recalls(dealership, today).filter(vin__in=list(vins)).values_list("vin", flat=True))
+    done = set(
+        CampaignCompletion.objects.for_dealership(dealership)
+        .filter(
+            campaign_id__in={campaign_id for campaign_id, _vin in listed},
+            vehicle__vin__in={vin for _campaign_id, vin in listed},
+        )
+        .values_list("campaign_id", "vehicle__vin")
+    )
+    return {vin for campaign_id, vin in listed - done}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FleetBusy:
+    """What keeps the fleet busy over [start, end): each vehicle's unit with its reservations
+    and out-of-service periods (without a hold: the holds are the day's, set on each read), the
+    reservations counted against each solution's caps by (local day, afternoon), and where each
+    reservation is counted (vehicle, solution, day, afternoon), so that one being moved can be
+    left out."""
+
+    start: datetime
+    end: datetime
+    units: dict[int, Unit]
+    taken: dict[int, dict[tuple[date, bool], int]]
+    reservations: dict[int, tuple[int | None, int, date, bool]]
+
+    def covers(self, start: datetime, end: datetime) -> bool:
+        return self.start <= start and end <= self.end
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Fleet:
-    """What does not depend on the span: the solutions, their caps (by weekday and by date),
-    the vehicles with today's holds, and the time the work is explained before the hand-over
-    (R3.7). Read once by fleet_read, it serves every snapshot and next-free search of one
-    request over the days from `first_day` to `last_day`."""
-
-    first_day: date
-    last_day: date
+    """The solutions, their caps (by weekday and by date), the vehicles with today's holds, the
+    time the work is explained before the hand-over (R3.7) and what keeps the fleet busy over
+    the days asked for. Read once by fleet_read, it serves every snapshot and next-free search
+    of one request over those days."""
 
     rows: list[tuple]
     weekday_caps: dict[int, dict[int, Cap]]
     date_caps: dict[int, dict[date, Cap]]
     vehicles: dict[int, list[tuple[int, str, Hold | None]]]  # solution id -> (vehicle id, label, hold)
     explanation: timedelta = timedelta(minutes=HANDOVER_EXPLANATION_MINUTES)
+    busy: FleetBusy | None = None  # None: read from the database for each snapshot
 
     @property
     def ids(self) -> list[int]:
@@ -101,19 +138,28 @@ class _FleetStatic:
     weekday_caps: dict[int, dict[int, Cap]]
     date_caps: dict[int, dict[date, Cap]]
     vehicles: dict[int, list[tuple[int, str, Hold | None]]]
+    vins: dict[str, list[int]]  # VIN -> the vehicles of it, for the recalls
 
 
-# Per process: (dealership id, fleet version, local day) -> _FleetStatic. Any change to the
-# solutions, caps or vehicles gives the dealership a new fleet version (mobility.models:
-# fleet_changed, on every save and delete of those rows, and by the writes that bypass save),
-# and the version is read from the database on every call, so a stale copy is never used. The
-# day is in the key because a service date or an age limit holds a car from a day on.
-_STATIC: dict[tuple[int, object, date], _FleetStatic] = {}
-_STATIC_MAX_ENTRIES = 512
-# The queries of fleet_read once the static part is in memory (the policy with the fleet
-# version, and the recalled vehicles), and the three more that read it when it is not.
-FLEET_READ_QUERIES = SNAPSHOT_QUERIES - 1
-FLEET_STATIC_QUERIES = 3
+@dataclass(kw_only=True, slots=True)
+class _Memory:
+    """A dealership's fleet as of one fleet version and local day: the static part, and what
+    keeps it busy once a search or an offer has asked for it."""
+
+    version: object
+    today: date
+    static: _FleetStatic
+    busy: FleetBusy | None = None
+
+
+# Per process: dealership id -> its fleet as of its latest version read. Every write to the
+# solutions, caps, vehicles, reservations or out-of-service periods gives the dealership a new
+# fleet version (mobility.models.fleet_changed, on every save and delete of those rows, and by
+# the writes that bypass save), and the version is read from the database on every call, so a
+# stale copy is never used. The day is in the key because a service date or an age limit holds
+# a car from a day on. At most so many dealerships are kept.
+_MEMORY: dict[int, _Memory] = {}
+_MEMORY_MAX_DEALERSHIPS = 64
 
 
 def mobility_policy_read(dealership: Dealership) -> tuple[object, timedelta]:
@@ -160,9 +206,11 @@ def _fleet_static_read(dealership: Dealership, today: date) -> _FleetStatic:
         elif weekday is not None:
             weekday_caps[solution_id][weekday] = cap
     vehicles: dict[int, list[tuple[int, str, Hold | None]]] = defaultdict(list)
+    vins: dict[str, list[int]] = defaultdict(list)
     for (
         vehicle_id,
         solution_id,
+        vin,
         brand,
         model,
         plate,
@@ -181,6 +229,7 @@ def _fleet_static_read(dealership: Dealership, today: date) -> _FleetStatic:
         .values_list(
             "id",
             "solution_id",
+            "vin",
             "brand",
             "model",
             "plate",
@@ -205,34 +254,47 @@ def _fleet_static_read(dealership: Dealership, today: date) -> _FleetStatic:
             today=today,
         )
         vehicles[solution_id].append((vehicle_id, f"{brand} {model} ({plate})", hold))
+        vins[vin].append(vehicle_id)
     return _FleetStatic(
-        rows=rows, weekday_caps=dict(weekday_caps), date_caps=dict(date_caps), vehicles=dict(vehicles)
+        rows=rows,
+        weekday_caps=dict(weekday_caps),
+        date_caps=dict(date_caps),
+        vehicles=dict(vehicles),
+        vins=dict(vins),
     )
 
 
-def _fleet_static(dealership: Dealership, version: object, today: date) -> _FleetStatic:
-    key = (dealership.pk, version, today)
-    static = _STATIC.get(key)
-    if static is None:
-        static = _fleet_static_read(dealership, today)
-        if len(_STATIC) >= _STATIC_MAX_ENTRIES:
-            _STATIC.clear()
-        _STATIC[key] = static
-    return static
+def _remembered(dealership: Dealership, version: object, today: date) -> _Memory:
+    """The dealership's fleet in memory as of `version` and `today`, its static part read when
+    it is not (FLEET_STATIC_QUERIES queries)."""
+    memory = _MEMORY.get(dealership.pk)
+    if memory is None or memory.version != version or memory.today != today:
+        if memory is None and len(_MEMORY) >= _MEMORY_MAX_DEALERSHIPS:
+            _MEMORY.clear()
+        memory = _Memory(version=version, today=today, static=_fleet_static_read(dealership, today))
+        _MEMORY[dealership.pk] = memory
+    return memory
 
 
-def _policy_and_recalls(dealership: Dealership, today: date) -> tuple[object, timedelta, set[int]]:
-    """Two queries: the fleet version and the time to explain the work (mobility_policy_read),
-    and the fleet vehicles whose VIN has a safety recall open today in the customer file, read
-    on every call: the campaigns and their completions are the customer file's (R3.8)."""
+def _policy_and_recalls(dealership: Dealership, today: date) -> tuple[timedelta, _Memory, set[int]]:
+    """The fleet version and the time to explain the work (mobility_policy_read), the fleet in
+    memory as of that version, and its vehicles whose VIN has a safety recall open today in the
+    customer file, read on every call: the campaigns and their completions are the customer
+    file's (R3.8). FLEET_READ_QUERIES queries (one more for the completions when a fleet VIN is
+    on an open recall's list), and FLEET_STATIC_QUERIES more when the fleet is not in memory."""
     version, explanation = mobility_policy_read(dealership)
-    recalled = set(
-        FleetVehicle.objects.for_dealership(dealership)
-        .exclude(status=FleetStatus.RETIRED)
-        .filter(Exists(_open_recalls(dealership, today).filter(vin=OuterRef("vin"))))
-        .values_list("id", flat=True)
+    memory = _remembered(dealership, version, today)
+    by_vin = memory.static.vins
+    # The fleet's VINs as a subquery: cheaper to send than the list of them.
+    fleet_vins = (
+        FleetVehicle.objects.for_dealership(dealership).exclude(status=FleetStatus.RETIRED).values("vin")
     )
-    return version, explanation, recalled
+    recalled = {
+        vehicle_id
+        for vin in open_recall_vins(dealership=dealership, vins=fleet_vins, today=today)
+        for vehicle_id in by_vin.get(vin, ())
+    }
+    return explanation, memory, recalled
 
 
 def _with_recalls(
@@ -251,20 +313,16 @@ def _with_recalls(
     ]
 
 
-def fleet_read(
+def _fleet(
+    memory: _Memory,
+    recalled: set[int],
+    explanation: timedelta,
     *,
-    dealership: Dealership,
-    today: date,
-    first_day: date,
-    last_day: date,
-    solution_ids: Collection[int] | None = None,
-    kind: str | None = None,
+    solution_ids: Collection[int] | None,
+    kind: str | None,
+    busy: FleetBusy | None,
 ) -> Fleet:
-    """The active solutions (or those of `solution_ids`, or of `kind`) with their caps over the
-    days from `first_day` to `last_day` and their vehicles with today's holds: FLEET_READ_QUERIES
-    queries once the dealership's fleet is in memory, FLEET_STATIC_QUERIES more when not."""
-    version, explanation, recalled = _policy_and_recalls(dealership, today)
-    static = _fleet_static(dealership, version, today)
+    static = memory.static
     wanted = set(solution_ids) if solution_ids is not None else None
     rows = [
         row
@@ -272,8 +330,6 @@ def fleet_read(
         if (wanted is None or row[0] in wanted) and (kind is None or row[1] == kind)
     ]
     return Fleet(
-        first_day=first_day,
-        last_day=last_day,
         rows=rows,
         weekday_caps={row[0]: static.weekday_caps[row[0]] for row in rows if row[0] in static.weekday_caps},
         date_caps={row[0]: static.date_caps[row[0]] for row in rows if row[0] in static.date_caps},
@@ -283,52 +339,66 @@ def fleet_read(
             if row[0] in static.vehicles
         },
         explanation=explanation,
+        busy=busy,
     )
 
 
-_Busy = dict[int, list[Interval]]  # vehicle id -> what keeps it busy
-_Taken = dict[int, dict[tuple[date, bool], int]]  # solution id -> (local day, afternoon) -> count
-
-
-def _busy_add(
+def fleet_read(
     *,
     dealership: Dealership,
-    ids: list[int],
-    span_start: datetime,
-    span_end: datetime,
-    excluding_reservation: int | None,
-    busy: _Busy,
-    taken: _Taken,
-    departed_from: datetime | None = None,
-) -> None:
-    """One query: the live reservations and the out-of-service periods over the span, added to
-    `busy` and `taken`. `departed_from`: only those starting from then on (the span before it
-    was read already), so a longer span is read by its new stretch alone, nothing twice.
+    today: date,
+    first_day: date,
+    last_day: date,
+    solution_ids: Collection[int] | None = None,
+    kind: str | None = None,
+) -> Fleet:
+    """The active solutions (or those of `solution_ids`, or of `kind`) with their caps, their
+    vehicles with today's holds, and what keeps them busy over the days from `first_day` to
+    `last_day`: FLEET_READ_QUERIES queries once the dealership's fleet is in memory,
+    FLEET_STATIC_QUERIES and FLEET_BUSY_QUERIES more for what is not."""
+    explanation, memory, recalled = _policy_and_recalls(dealership, today)
+    span_start, span_end = _local_span(dealership, first_day, last_day)
+    busy = _fleet_busy(dealership, memory, span_start, span_end)
+    return _fleet(memory, recalled, explanation, solution_ids=solution_ids, kind=kind, busy=busy)
+
+
+def _local_span(dealership: Dealership, first_day: date, last_day: date) -> tuple[datetime, datetime]:
+    """From the local midnight of `first_day` to the one after `last_day`."""
+    return _local_midnight(first_day, dealership), _local_midnight(last_day + timedelta(days=1), dealership)
+
+
+def _span(dealership: Dealership, start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    tz = dealership.tz
+    return _local_span(dealership, start.astimezone(tz).date(), end.astimezone(tz).date())
+
+
+def _busy_read(
+    *, dealership: Dealership, static: _FleetStatic, span_start: datetime, span_end: datetime
+) -> FleetBusy:
+    """One query: the live reservations and the out-of-service periods of the fleet's vehicles
+    over the span, and the reservations counted against the solutions' caps.
 
     The reservations are read as those departing within the span (they alone count against a
     cap of one of its days) and, for each car, the one it is out on at the span's start: no
     two live reservations of a car overlap (the exclusion constraint), so that is its first
     one back after the start, when it left before. Both are short index ranges, where "back
-    after the start and left before the end" is one the planner cannot bound from below.
-
-    """
-    if not ids:
-        return
-    live = Reservation.objects.for_dealership(dealership).filter(status__in=ACTIVE_STATUSES)
-    if excluding_reservation is not None:
-        live = live.exclude(id=excluding_reservation)
-    columns = ("fleet_vehicle_id", "departure_at", "return_at", "solution_id", "local_day", "afternoon")
-    departing = live.filter(
-        solution_id__in=ids, departure_at__gte=departed_from or span_start, departure_at__lt=span_end
-    )
-    rows = departing.order_by().values_list(*columns)
-    periods = FleetOutOfService.objects.for_dealership(dealership).filter(
-        vehicle__solution_id__in=ids, ends_at__gt=span_start, starts_at__lt=span_end
-    )
-    if departed_from is not None:
-        periods = periods.filter(starts_at__gte=departed_from)
-    out_at_start = live.none()
-    if departed_from is None:
+    after the start and left before the end" is one the planner cannot bound from below."""
+    ids = [row[0] for row in static.rows]
+    intervals: dict[int, list[Interval]] = defaultdict(list)
+    taken: dict[int, dict[tuple[date, bool], int]] = defaultdict(lambda: defaultdict(int))
+    reservations: dict[int, tuple[int | None, int, date, bool]] = {}
+    if ids:
+        live = Reservation.objects.for_dealership(dealership).filter(status__in=ACTIVE_STATUSES)
+        columns = (
+            "fleet_vehicle_id",
+            "departure_at",
+            "return_at",
+            "solution_id",
+            "local_day",
+            "afternoon",
+            "id",
+        )
+        departing = live.filter(solution_id__in=ids, departure_at__gte=span_start, departure_at__lt=span_end)
         first_back = (
             live.filter(fleet_vehicle_id=OuterRef("pk"), return_at__gt=span_start)
             .order_by("return_at")
@@ -338,40 +408,86 @@ def _busy_add(
         out_at_start = live.filter(
             id__in=cars.annotate(out_on=Subquery(first_back)).values("out_on"), departure_at__lt=span_start
         )
-    rows = rows.union(
-        out_at_start.order_by().values_list(*columns),
-        periods.order_by()
-        .annotate(
-            no_solution=Value(NO_SOLUTION, output_field=IntegerField()),
-            no_day=Value(None, output_field=DateField()),
-            no_half=Value(False, output_field=BooleanField()),
+        periods = FleetOutOfService.objects.for_dealership(dealership).filter(
+            vehicle__solution_id__in=ids, ends_at__gt=span_start, starts_at__lt=span_end
         )
-        .values_list("vehicle_id", "starts_at", "ends_at", "no_solution", "no_day", "no_half"),
-        all=True,
+        rows = (
+            departing.order_by()
+            .values_list(*columns)
+            .union(
+                out_at_start.order_by().values_list(*columns),
+                periods.order_by()
+                .annotate(
+                    no_solution=Value(NO_SOLUTION, output_field=IntegerField()),
+                    no_day=Value(None, output_field=DateField()),
+                    no_half=Value(False, output_field=BooleanField()),
+                    no_reservation=Value(None, output_field=IntegerField()),
+                )
+                .values_list(
+                    "vehicle_id", "starts_at", "ends_at", "no_solution", "no_day", "no_half", "no_reservation"
+                ),
+                all=True,
+            )
+        )
+        for vehicle_id, starts, ends, solution_id, day, afternoon, reservation_id in rows:
+            if vehicle_id is not None:
+                intervals[vehicle_id].append(Interval(start=starts, end=ends, reservation_id=reservation_id))
+            if solution_id != NO_SOLUTION:  # a reservation counts against its solution's caps
+                taken[solution_id][(day, afternoon)] += 1
+                reservations[reservation_id] = (vehicle_id, solution_id, day, afternoon)
+    units = {
+        vehicle_id: availability.unit(vehicle_id=vehicle_id, label=label, busy=intervals.get(vehicle_id, ()))
+        for vehicles in static.vehicles.values()
+        for vehicle_id, label, _hold in vehicles
+    }
+    return FleetBusy(
+        start=span_start,
+        end=span_end,
+        units=units,
+        taken={solution_id: dict(counts) for solution_id, counts in taken.items()},
+        reservations=reservations,
     )
-    for vehicle_id, starts, ends, solution_id, day, afternoon in rows:
-        if vehicle_id is not None:
-            busy[vehicle_id].append(Interval(start=starts, end=ends))
-        if solution_id != NO_SOLUTION:  # a reservation counts against its solution's caps
-            taken[solution_id][(day, afternoon)] += 1
 
 
-def _busy_new() -> tuple[_Busy, _Taken]:
-    return defaultdict(list), defaultdict(lambda: defaultdict(int))
+def _fleet_busy(
+    dealership: Dealership, memory: _Memory, span_start: datetime, span_end: datetime
+) -> FleetBusy:
+    """What keeps the fleet busy over the span, from memory when it covers it; else read over
+    the span, the stretch already in memory and at least MEMORY_DAYS from today (one query)."""
+    busy = memory.busy
+    if busy is None or not busy.covers(span_start, span_end):
+        start, end = _local_span(dealership, memory.today, memory.today + MEMORY_DAYS)
+        if busy is not None:
+            start, end = min(start, busy.start), max(end, busy.end)
+        busy = _busy_read(
+            dealership=dealership,
+            static=memory.static,
+            span_start=min(start, span_start),
+            span_end=max(end, span_end),
+        )
+        memory.busy = busy
+    return busy
 
 
-def _snapshot(
-    *,
-    dealership: Dealership,
-    fleet: Fleet,
-    span_start: datetime,
-    span_end: datetime,
-    busy: _Busy,
-    taken: _Taken,
-) -> FleetSnapshot:
-    """The fleet's plans over the span, with what keeps its units busy (no query)."""
+def _plans(fleet: Fleet, busy: FleetBusy, excluding_reservation: int | None) -> list[SolutionPlan]:
+    """The fleet's plans, each unit with what keeps it busy and its hold of the day (no query).
+    `excluding_reservation`: one being moved, left out of its car's intervals and of its caps."""
+    left_out = busy.reservations.get(excluding_reservation) if excluding_reservation is not None else None
     plans = []
     for solution_id, kind, name, position, online_bookable, lounge, drivers in fleet.rows:
+        units = []
+        for vehicle_id, label, hold in fleet.vehicles.get(solution_id, ()):
+            item = busy.units.get(vehicle_id) or availability.unit(vehicle_id=vehicle_id, label=label)
+            if left_out is not None and left_out[0] == vehicle_id:
+                item = availability.unit(
+                    vehicle_id=vehicle_id,
+                    label=label,
+                    busy=[i for i in item.busy if i.reservation_id != excluding_reservation],
+                )
+            units.append(item if hold is None else replace(item, hold=hold))
+        taken = busy.taken.get(solution_id, {})
+        if left_out is not None and left_out[1] == solution_id:
+            taken = {**taken, left_out[2:]: taken[left_out[2:]] - 1}
         half_day_capacity = (
             drivers
             if kind == SolutionKind.PICKUP_DELIVERY
@@ -387,27 +503,14 @@ def _snapshot(
                 position=position,
                 online_bookable=online_bookable,
                 is_vehicle=kind in VEHICLE_KINDS,
-                units=tuple(
-                    availability.unit(
-                        vehicle_id=vehicle_id, label=label, busy=busy.get(vehicle_id, ()), hold=hold
-                    )
-                    for vehicle_id, label, hold in fleet.vehicles.get(solution_id, ())
-                ),
-                taken=dict(taken.get(solution_id, {})),
+                units=tuple(units),
+                taken=taken,
                 weekday_caps=fleet.weekday_caps.get(solution_id, {}),
                 date_caps=fleet.date_caps.get(solution_id, {}),
                 half_day_capacity=half_day_capacity,
             )
         )
-    return FleetSnapshot(tz=dealership.tz, start=span_start, end=span_end, plans=availability.ranked(plans))
-
-
-def _span(dealership: Dealership, start: datetime, end: datetime) -> tuple[datetime, datetime]:
-    tz = dealership.tz
-    return (
-        _local_midnight(start.astimezone(tz).date(), dealership),
-        _local_midnight(end.astimezone(tz).date() + timedelta(days=1), dealership),
-    )
+    return plans
 
 
 def fleet_snapshot_load(
@@ -423,87 +526,26 @@ def fleet_snapshot_load(
 ) -> FleetSnapshot:
     """The dealership's active solutions (or those of `solution_ids`, or of `kind`) from the
     local midnight of `start`'s day to the one after `end`'s: units with their busy intervals
-    and holds, caps and what counts against them, in SNAPSHOT_QUERIES queries (FLEET_STATIC_QUERIES
-    more when the fleet's static part is not in memory); in one when
-    `fleet` (fleet_read over days covering the span's) gives the solutions, which it then does.
-    `excluding_reservation`: one being moved, left out."""
+    and holds, caps and what counts against them.
+
+    Without `fleet`, what keeps the fleet busy is read from the database, as a booking's check
+    under its locks needs: SNAPSHOT_QUERIES queries (FLEET_STATIC_QUERIES more when the fleet's
+    static part is not in memory). With `fleet` (fleet_read, whose days cover the span's), no
+    query. `excluding_reservation`: one being moved, left out."""
     span_start, span_end = _span(dealership, start, end)
     if fleet is None:
-        fleet = fleet_read(
-            dealership=dealership,
-            today=now.astimezone(dealership.tz).date(),
-            solution_ids=solution_ids,
-            kind=kind,
-            first_day=span_start.date(),
-            last_day=span_end.date(),
+        today = now.astimezone(dealership.tz).date()
+        explanation, memory, recalled = _policy_and_recalls(dealership, today)
+        fleet = _fleet(memory, recalled, explanation, solution_ids=solution_ids, kind=kind, busy=None)
+        busy = _busy_read(
+            dealership=dealership, static=memory.static, span_start=span_start, span_end=span_end
         )
-    busy, taken = _busy_new()
-    _busy_add(
-        dealership=dealership,
-        ids=fleet.ids,
-        span_start=span_start,
-        span_end=span_end,
-        excluding_reservation=excluding_reservation,
-        busy=busy,
-        taken=taken,
-    )
-    return _snapshot(
-        dealership=dealership, fleet=fleet, span_start=span_start, span_end=span_end, busy=busy, taken=taken
-    )
-
-
-def _busy_over(vehicle: OuterRef, start: OuterRef, duration: timedelta) -> Q:
-    """Something keeps `vehicle` busy over [start, start + duration): a live reservation or an
-    out-of-service period (a condition on the outer query's row)."""
-    return Q(
-        Exists(
-            Reservation.objects.filter(
-                fleet_vehicle=vehicle,
-                status__in=ACTIVE_STATUSES,
-                departure_at__lt=start + duration,
-                return_at__gt=start,
-            )
-        )
-    ) | Q(
-        Exists(
-            FleetOutOfService.objects.filter(
-                vehicle=vehicle, starts_at__lt=start + duration, ends_at__gt=start
-            )
-        )
-    )
-
-
-def _free_after_lower_bound(
-    *, dealership: Dealership, solution_id: int, after: datetime, until: datetime, duration: timedelta
-) -> datetime | None:
-    """One query: the earliest end, from `after` to `until`, of a live reservation or an
-    out-of-service period of the solution's vehicles after which that vehicle has nothing for
-    `duration`; None when there is none. A unit busy at every moment from `after` is next free
-    at the end of something that kept it busy, so none is free earlier: the search may start
-    there, without reading the weeks before it."""
-    latest = until - duration
-    returns = (
-        Reservation.objects.for_dealership(dealership)
-        .filter(
-            solution_id=solution_id,
-            status__in=ACTIVE_STATUSES,
-            fleet_vehicle__isnull=False,
-            return_at__gte=after,
-            return_at__lte=latest,
-        )
-        .exclude(_busy_over(OuterRef("fleet_vehicle"), OuterRef("return_at"), duration))
-        .order_by()
-        .values_list("return_at")
-    )
-    back_in_service = (
-        FleetOutOfService.objects.for_dealership(dealership)
-        .filter(vehicle__solution_id=solution_id, ends_at__gte=after, ends_at__lte=latest)
-        .exclude(_busy_over(OuterRef("vehicle"), OuterRef("ends_at"), duration))
-        .order_by()
-        .values_list("ends_at")
-    )
-    first = returns.union(back_in_service, all=True).order_by("return_at").first()
-    return first[0] if first else None
+    elif fleet.busy is not None and fleet.busy.covers(span_start, span_end):
+        busy = fleet.busy
+    else:  # pragma: no cover - fleet_read's days cover every span its callers ask
+        raise ValueError("the fleet was read for other days")
+    plans = _plans(fleet, busy, excluding_reservation)
+    return FleetSnapshot(tz=dealership.tz, start=span_start, end=span_end, plans=availability.ranked(plans))
 
 
 def solution_next_free(
@@ -519,13 +561,9 @@ def solution_next_free(
     excluding_reservation: int | None = None,
 ) -> tuple[datetime, availability.Unit | None] | None:
     """When the solution is next free for `duration` from `after` on, within `horizon` (R3.7),
-    and with which unit. The fleet is read once (or comes as `fleet`, from fleet_read over days
-    covering the horizon); what keeps it busy is read for a short window first, then, while
-    nothing is found, for one twice as long, by its new stretch alone: the common answer costs
-    four queries over a few days. When every unit is busy throughout the
-    first window (a stay longer than the fleet's gaps), one query finds the first moment a
-    unit can be free at all and the search goes on from there, reading no week in between.
-    `excluding_reservation`: one being moved, left out (and that shortcut, which counts it, too)."""
+    and with which unit: a search in memory, over the fleet as fleet_read gives it (the given
+    `fleet`, whose days cover the horizon, or read here: FLEET_READ_QUERIES queries once the
+    fleet is in memory). `excluding_reservation`: one being moved, left out."""
     until = after + horizon
     if fleet is None:
         first_day, last_day = (moment.astimezone(dealership.tz).date() for moment in (after, until))
@@ -534,68 +572,19 @@ def solution_next_free(
             today=now.astimezone(dealership.tz).date(),
             solution_ids=[solution_id],
             first_day=first_day,
-            last_day=last_day + timedelta(days=1),
+            last_day=last_day,
         )
     if solution_id not in fleet.ids:
         return None
-    window = max(FIRST_WINDOW, duration * 2)
-    busy, taken = _busy_new()
-    read_until: datetime | None = None  # the end of the span read so far
-    skip_allowed = excluding_reservation is None
-    while True:
-        end = min(after + window, until)
-        span_start, span_end = _span(dealership, after, end)
-        _busy_add(
-            dealership=dealership,
-            ids=[solution_id],
-            span_start=span_start,
-            span_end=span_end,
-            excluding_reservation=excluding_reservation,
-            busy=busy,
-            taken=taken,
-            departed_from=read_until,
-        )
-        read_until = span_end
-        snapshot = _snapshot(
-            dealership=dealership,
-            fleet=fleet,
-            span_start=span_start,
-            span_end=span_end,
-            busy=busy,
-            taken=taken,
-        )
-        plan = snapshot.plan(solution_id)
-        found = (
-            availability.next_free(snapshot, plan, after=after, duration=duration, online=online, until=end)
-            if plan
-            else None
-        )
-        if found is not None or end >= until:
-            return found
-        if (
-            skip_allowed
-            and plan is not None
-            and plan.is_vehicle
-            and _busy_throughout(plan, after, end, duration)
-        ):
-            # Every unit is busy at every moment of the window: go straight to the first end of
-            # something after which one is free, reading nothing in between.
-            skip_allowed = False
-            bound = _free_after_lower_bound(
-                dealership=dealership, solution_id=solution_id, after=after, until=until, duration=duration
-            )
-            if bound is None:
-                return None
-            after = bound
-            busy, taken = _busy_new()
-            read_until, window = None, max(FIRST_WINDOW, duration * 2)
-            continue
-        window *= 2
-
-
-def _busy_throughout(plan: SolutionPlan, after: datetime, end: datetime, duration: timedelta) -> bool:
-    """No unit of the plan, held or not, has room for `duration` from `after` to `end`."""
-    return all(
-        availability.unit_next_free(item, after=after, duration=duration) + duration > end
-        for item in plan.units
+    snapshot = fleet_snapshot_load(
+        dealership=dealership,
+        start=after,
+        end=until,
+        now=now,
+        fleet=fleet,
+        excluding_reservation=excluding_reservation,
     )
+    plan = snapshot.plan(solution_id)
+    if plan is None:
+        return None
+    return availability.next_free(snapshot, plan, after=after, duration=duration, online=online, until=until)

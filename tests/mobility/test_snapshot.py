@@ -13,12 +13,14 @@ from mobility.models import (
     HANDOVER_EXPLANATION_MINUTES,
     FleetStatus,
     MobilityPolicy,
+    ReservationStatus,
     SolutionCap,
     SolutionKind,
 )
 from mobility.services.fleet import fleet_vehicle_update
 from mobility.services.handover import reservation_hand_over_back, reservation_hand_over_out
 from mobility.snapshot import (
+    FLEET_BUSY_QUERIES,
     FLEET_READ_QUERIES,
     FLEET_STATIC_QUERIES,
     SNAPSHOT_QUERIES,
@@ -77,9 +79,12 @@ def test_the_fleet_is_read_in_a_fixed_number_of_queries_then_kept_in_memory(
         first = fleet_snapshot_load(dealership=milano, start=NOW, end=END, now=NOW)
     with django_assert_num_queries(SNAPSHOT_QUERIES):
         again = fleet_snapshot_load(dealership=milano, start=NOW, end=END, now=NOW)
-    with django_assert_num_queries(FLEET_READ_QUERIES):
+    with django_assert_num_queries(FLEET_READ_QUERIES + FLEET_BUSY_QUERIES):
         _read(milano)
+    with django_assert_num_queries(FLEET_READ_QUERIES):
+        kept = _read(milano)
     assert again == first
+    assert fleet_snapshot_load(dealership=milano, start=NOW, end=END, now=NOW, fleet=kept) == first
     (plan,) = again.plans
     assert [len(unit.busy) for unit in plan.units] == [4, 3, 3]  # the out-of-service period too
     assert plan.taken[(MONDAY, False)] == 3
@@ -170,12 +175,43 @@ def test_without_a_policy_row_the_manuals_15_minutes_apply(torino):
     assert mobility_policy_read(torino) == (None, timedelta(minutes=15))
 
 
-def test_the_memory_is_bounded(milano, fleet, monkeypatch):
-    monkeypatch.setattr(fleet_snapshot, "_STATIC_MAX_ENTRIES", 1)
+def test_the_memory_is_bounded(milano, torino, fleet, monkeypatch):
+    monkeypatch.setattr(fleet_snapshot, "_MEMORY_MAX_DEALERSHIPS", 1)
     _read(milano)
     fleet["cars"][0].save()
     _read(milano)
-    assert len(fleet_snapshot._STATIC) == 1
+    assert len(fleet_snapshot._MEMORY) == 1
+    fleet_read(dealership=torino, today=MONDAY, first_day=MONDAY, last_day=MONDAY)
+    assert list(fleet_snapshot._MEMORY) == [torino.id]
+
+
+def test_a_reservation_booked_moved_or_released_is_seen_at_once_by_the_fleet_in_memory(milano, fleet):
+    """What keeps the fleet busy is kept in memory with its static part: each reservation
+    written renews the fleet version, so the next read sees it (R3.8)."""
+
+    def busy_cars():
+        kept = _read(milano)
+        (plan,) = fleet_snapshot_load(dealership=milano, start=NOW, end=END, now=NOW, fleet=kept).plans
+        return [[(interval.start, interval.end) for interval in unit.busy] for unit in plan.units]
+
+    assert busy_cars() == [[], [], []]
+    reservation = ReservationFactory(
+        solution=fleet["courtesy"],
+        fleet_vehicle=fleet["cars"][1],
+        departure_at=at(MONDAY, "12:00"),
+        return_at=at(MONDAY, "16:00"),
+    )
+    assert busy_cars() == [[], [(at(MONDAY, "12:00"), at(MONDAY, "16:00"))], []]
+    reservation.departure_at, reservation.return_at = at(MONDAY, "14:00"), at(MONDAY, "18:00")
+    reservation.save()
+    assert busy_cars() == [[], [(at(MONDAY, "14:00"), at(MONDAY, "18:00"))], []]
+    reservation.status = ReservationStatus.RELEASED
+    reservation.save()
+    assert busy_cars() == [[], [], []]
+    FleetOutOfServiceFactory(
+        vehicle=fleet["cars"][2], starts_at=at(MONDAY, "13:00"), ends_at=at(MONDAY, "18:00")
+    )
+    assert busy_cars() == [[], [], [(at(MONDAY, "13:00"), at(MONDAY, "18:00"))]]
 
 
 def test_a_car_out_since_before_the_span_is_busy_unless_its_reservation_is_the_one_moved(milano, fleet):
