@@ -13,12 +13,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def django_on_postgresql(database: str) -> None:
     """Point Django at `DATABASE_URL` (default: database `database` on the local PostgreSQL,
-    created when missing) and `REDIS_URL` (default: the local Redis), set it up and migrate;
-    exit when the database is not PostgreSQL."""
+    created when missing) and `REDIS_URL` (default: the local Redis), with DEBUG off unless
+    set, set it up and migrate; exit when the database is not PostgreSQL."""
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{database}")
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")  # the production topology
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # As production runs: no debug cursor timing and logging every query.
+    os.environ.setdefault("DEBUG", "false")
     _create_database_if_missing(os.environ["DATABASE_URL"])
     import django
 
