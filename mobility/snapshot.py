@@ -266,7 +266,10 @@ def _fleet_static_read(dealership: Dealership, today: date) -> _FleetStatic:
 
 def _remembered(dealership: Dealership, version: object, today: date) -> _Memory:
     """The dealership's fleet in memory as of `version` and `today`, its static part read when
-    it is not (FLEET_STATIC_QUERIES queries)."""
+    it is not (FLEET_STATIC_QUERIES queries). Without a version (no policy row: its fleet was
+    never written through save), nothing is kept."""
+    if version is None:
+        return _Memory(version=version, today=today, static=_fleet_static_read(dealership, today))
     memory = _MEMORY.get(dealership.pk)
     if memory is None or memory.version != version or memory.today != today:
         if memory is None and len(_MEMORY) >= _MEMORY_MAX_DEALERSHIPS:

@@ -12,10 +12,13 @@ from mobility.availability import Hold
 from mobility.models import (
     HANDOVER_EXPLANATION_MINUTES,
     FleetStatus,
+    FleetVehicle,
     MobilityPolicy,
+    MobilitySolution,
     ReservationStatus,
     SolutionCap,
     SolutionKind,
+    fleet_changed,
 )
 from mobility.services.fleet import fleet_vehicle_update
 from mobility.services.handover import reservation_hand_over_back, reservation_hand_over_out
@@ -181,8 +184,23 @@ def test_the_memory_is_bounded(milano, torino, fleet, monkeypatch):
     fleet["cars"][0].save()
     _read(milano)
     assert len(fleet_snapshot._MEMORY) == 1
+    fleet_changed(dealership_id=torino.id)
     fleet_read(dealership=torino, today=MONDAY, first_day=MONDAY, last_day=MONDAY)
     assert list(fleet_snapshot._MEMORY) == [torino.id]
+
+
+def test_a_dealership_whose_fleet_was_never_written_through_save_is_read_every_time(
+    torino, django_assert_num_queries
+):
+    """Without a fleet version (no policy row) nothing tells a copy in memory is stale."""
+    (courtesy,) = MobilitySolution.objects.bulk_create(
+        [MobilitySolution(dealership=torino, kind=SolutionKind.BRAND_COURTESY_CAR, name="Courtesy car")]
+    )
+    FleetVehicle.objects.bulk_create([FleetVehicleFactory.build(solution=courtesy, dealership=torino)])
+    for _ in range(2):
+        with django_assert_num_queries(FLEET_READ_QUERIES + FLEET_STATIC_QUERIES + FLEET_BUSY_QUERIES):
+            fleet_read(dealership=torino, today=MONDAY, first_day=MONDAY, last_day=MONDAY)
+    assert torino.id not in fleet_snapshot._MEMORY
 
 
 def test_a_reservation_booked_moved_or_released_is_seen_at_once_by_the_fleet_in_memory(milano, fleet):
