@@ -376,7 +376,12 @@ def _span(dealership: Dealership, start: datetime, end: datetime) -> tuple[datet
 
 
 def _busy_read(
-    *, dealership: Dealership, static: _FleetStatic, span_start: datetime, span_end: datetime
+    *,
+    dealership: Dealership,
+    solution_ids: list[int],
+    vehicles: dict[int, list[tuple[int, str, Hold | None]]],
+    span_start: datetime,
+    span_end: datetime,
 ) -> FleetBusy:
     """One query: the live reservations and the out-of-service periods of the fleet's vehicles
     over the span, and the reservations counted against the solutions' caps.
@@ -386,7 +391,7 @@ def _busy_read(
     two live reservations of a car overlap (the exclusion constraint), so that is its first
     one back after the start, when it left before. Both are short index ranges, where "back
     after the start and left before the end" is one the planner cannot bound from below."""
-    ids = [row[0] for row in static.rows]
+    ids = solution_ids
     intervals: dict[int, list[Interval]] = defaultdict(list)
     taken: dict[int, dict[tuple[date, bool], int]] = defaultdict(lambda: defaultdict(int))
     reservations: dict[int, tuple[int | None, int, date, bool]] = {}
@@ -440,8 +445,8 @@ def _busy_read(
                 reservations[reservation_id] = (vehicle_id, solution_id, day, afternoon)
     units = {
         vehicle_id: availability.unit(vehicle_id=vehicle_id, label=label, busy=intervals.get(vehicle_id, ()))
-        for vehicles in static.vehicles.values()
-        for vehicle_id, label, _hold in vehicles
+        for units_of_solution in vehicles.values()
+        for vehicle_id, label, _hold in units_of_solution
     }
     return FleetBusy(
         start=span_start,
@@ -464,7 +469,8 @@ def _fleet_busy(
             start, end = min(start, busy.start), max(end, busy.end)
         busy = _busy_read(
             dealership=dealership,
-            static=memory.static,
+            solution_ids=[row[0] for row in memory.static.rows],
+            vehicles=memory.static.vehicles,
             span_start=min(start, span_start),
             span_end=max(end, span_end),
         )
@@ -533,20 +539,24 @@ def fleet_snapshot_load(
 
     Without `fleet`, what keeps the fleet busy is read from the database, as a booking's check
     under its locks needs: SNAPSHOT_QUERIES queries (FLEET_STATIC_QUERIES more when the fleet's
-    static part is not in memory). With `fleet` (fleet_read, whose days cover the span's), no
-    query. `excluding_reservation`: one being moved, left out."""
+    static part is not in memory). With `fleet` (fleet_read), no query over the days it was
+    read for; one, over the span, past them (a last promised return after the horizon).
+    `excluding_reservation`: one being moved, left out."""
     span_start, span_end = _span(dealership, start, end)
     if fleet is None:
         today = now.astimezone(dealership.tz).date()
         explanation, memory, recalled = _policy_and_recalls(dealership, today)
         fleet = _fleet(memory, recalled, explanation, solution_ids=solution_ids, kind=kind, busy=None)
-        busy = _busy_read(
-            dealership=dealership, static=memory.static, span_start=span_start, span_end=span_end
-        )
-    elif fleet.busy is not None and fleet.busy.covers(span_start, span_end):
+    if fleet.busy is not None and fleet.busy.covers(span_start, span_end):
         busy = fleet.busy
-    else:  # pragma: no cover - fleet_read's days cover every span its callers ask
-        raise ValueError("the fleet was read for other days")
+    else:
+        busy = _busy_read(
+            dealership=dealership,
+            solution_ids=fleet.ids,
+            vehicles=fleet.vehicles,
+            span_start=span_start,
+            span_end=span_end,
+        )
     plans = _plans(fleet, busy, excluding_reservation)
     return FleetSnapshot(tz=dealership.tz, start=span_start, end=span_end, plans=availability.ranked(plans))
 

@@ -254,3 +254,21 @@ def test_a_car_out_since_before_the_span_is_busy_unless_its_reservation_is_the_o
         dealership=milano, start=NOW, end=END, now=NOW, excluding_reservation=out.id
     ).plans
     assert len(moved.units[0].busy) == 1
+
+
+def test_a_span_past_the_days_in_memory_is_read_from_the_database(milano, fleet, django_assert_num_queries):
+    """A last promised return after the booking horizon: the fleet read for the horizon still
+    answers for it, with the reservations of those days read once more."""
+    later = MONDAY + fleet_snapshot.MEMORY_DAYS + timedelta(days=30)
+    ReservationFactory(
+        solution=fleet["courtesy"],
+        fleet_vehicle=fleet["cars"][0],
+        departure_at=at(later, "08:00"),
+        return_at=at(later, "12:00"),
+    )
+    kept = _read(milano)
+    with django_assert_num_queries(FLEET_BUSY_QUERIES):
+        (plan,) = fleet_snapshot_load(
+            dealership=milano, start=at(later, "00:00"), end=at(later, "23:00"), now=NOW, fleet=kept
+        ).plans
+    assert [(b.start, b.end) for b in plan.units[0].busy] == [(at(later, "08:00"), at(later, "12:00"))]
