@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from bookings.models import Appointment
 from customers.models import Customer, Vehicle
 from dealerships.models import Dealership
-from followups.models import TaskKind
+from followups.models import ContactChannel, TaskKind
 from followups.satisfaction_link import satisfaction_url
 from notifications.rendering import public_url
 
@@ -81,6 +81,15 @@ def _satisfaction_with_link() -> str:
     )
 
 
+def _satisfaction_by_sms() -> str:
+    # An SMS reply that starts with the score is recorded as the answer (followups.receivers);
+    # an e-mail reply is not read, so the e-mail gives the link alone.
+    return _(
+        "Hello %(customer)s, thank you for your visit to %(dealership)s. How satisfied are you, from 1 "
+        "to 5? Reply with your score and a comment, or tell us here: %(link)s"
+    )
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class MessageItem:
     """One follow-up message to word: its kind, whom to, about which car (and, for the
@@ -90,6 +99,7 @@ class MessageItem:
     customer: Customer
     vehicle_label: str = ""  # "Fiat 500"; "" for none
     appointment: Appointment | None = None
+    channel: str = ContactChannel.EMAIL  # by SMS, the satisfaction question can be answered by reply
 
 
 def followup_messages_render(
@@ -103,6 +113,7 @@ def followup_messages_render(
     with translation.override(language):
         bodies = _bodies()
         with_link = _satisfaction_with_link()
+        by_sms = _satisfaction_by_sms()
         tail = (
             _("Book online: %(link)s") % {"link": link}
             if link
@@ -119,7 +130,8 @@ def followup_messages_render(
                 "dealership": dealership.name,
             }
             if item.kind == TaskKind.SATISFACTION and item.appointment is not None:
-                body = with_link % (values | {"link": satisfaction_url(item.appointment)})
+                question = by_sms if item.channel == ContactChannel.SMS else with_link
+                body = question % (values | {"link": satisfaction_url(item.appointment)})
             else:
                 body = bodies[TaskKind(item.kind)] % values
                 if tail and item.kind != TaskKind.SATISFACTION:
@@ -136,8 +148,11 @@ def followup_message_render(
     vehicle: Vehicle | None,
     language: str,
     appointment: Appointment | None = None,
+    channel: str = ContactChannel.EMAIL,
 ) -> tuple[str, str]:
     """One follow-up's e-mail subject and text (followup_messages_render)."""
     label = f"{vehicle.make} {vehicle.model}" if vehicle is not None else ""
-    item = MessageItem(kind=kind, customer=customer, vehicle_label=label, appointment=appointment)
+    item = MessageItem(
+        kind=kind, customer=customer, vehicle_label=label, appointment=appointment, channel=channel
+    )
     return followup_messages_render(dealership=dealership, language=language, items=[item])[0]

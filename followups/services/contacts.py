@@ -291,8 +291,9 @@ def _message_rows(
                 customer=Customer(given_name=facts.given_name, family_name=facts.family_name),
                 vehicle_label=labels.get(contact.vehicle_id, "") if contact.vehicle_id else "",
                 appointment=visits.get(contact.appointment_id) if contact.appointment_id else None,
+                channel=channel,
             )
-            for contact, _channel, facts in contacts
+            for contact, channel, facts in contacts
         ]
         worded = followup_messages_render(dealership=dealership, language=language, items=items)
         for (contact, channel, _customer), (subject, body) in zip(contacts, worded, strict=True):

@@ -3,6 +3,8 @@ preferred channel, once however often the scan runs."""
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bookings.models import AccessCode, AppointmentStatus
 from bookings.services import appointment_transition
 from customers.models import CampaignCompletion, CampaignVin, ContactMethod, MileageReading
@@ -290,6 +292,31 @@ def test_r9_1_a_delivery_is_followed_up_within_2_days(milano, make_vehicle):
     assert "5" in message.rendered_text
     record = ContactRecord.objects.get(kind=TaskKind.SATISFACTION)
     assert record.appointment_id == appointment.id
+
+
+@pytest.mark.parametrize(
+    ("preferred", "channel", "invites_a_reply"),
+    [(ContactMethod.SMS, MessageChannel.SMS, True), (ContactMethod.EMAIL, MessageChannel.EMAIL, False)],
+)
+def test_r9_1_the_satisfaction_question_by_sms_can_be_answered_by_reply_and_always_links_its_page(
+    milano, make_vehicle, preferred, channel, invites_a_reply
+):
+    """A 1-5 score and a comment by SMS or by the link (R9.1): the SMS asks for a reply that
+    starts with the score, which is recorded; an e-mail reply is not read, so it links alone.
+    In the customer's language."""
+    vehicle = make_vehicle(milano, preferred=preferred)
+    vehicle.customer.language = "fr"
+    vehicle.customer.save()
+    appointment = AppointmentFactory(dealership=milano, vehicle=vehicle, advisor__dealership=milano)
+    at = appointment.drop_off_at
+    for status in ("arrived", "in_workshop", "quality_check", "ready", "delivered"):
+        at += timedelta(minutes=30)
+        appointment_transition(dealership=milano, appointment=appointment, to_status=status, by=None, now=at)
+    message = OutboxMessage.objects.get(kind="followup_satisfaction")
+    assert message.channel == channel
+    assert "/satisfaction/" in message.rendered_text
+    assert message.rendered_text.startswith("Bonjour")
+    assert ("Répondez avec votre note" in message.rendered_text) is invites_a_reply
 
 
 def test_r6_6_r9_1_the_events_scan_writes_nothing_twice(milano, make_vehicle):
