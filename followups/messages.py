@@ -11,7 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from bookings.models import Appointment
-from customers.models import Customer, Vehicle
+from customers.models import Customer
 from dealerships.models import Dealership
 from followups.models import ContactChannel, TaskKind
 from followups.satisfaction_link import satisfaction_url
@@ -138,21 +138,3 @@ def followup_messages_render(
                     body = f"{body} {tail}"
             rendered.append((f"{dealership.name}: {labels[item.kind]}"[:200], body))
     return rendered
-
-
-def followup_message_render(
-    *,
-    kind: str,
-    dealership: Dealership,
-    customer: Customer,
-    vehicle: Vehicle | None,
-    language: str,
-    appointment: Appointment | None = None,
-    channel: str = ContactChannel.EMAIL,
-) -> tuple[str, str]:
-    """One follow-up's e-mail subject and text (followup_messages_render)."""
-    label = f"{vehicle.make} {vehicle.model}" if vehicle is not None else ""
-    item = MessageItem(
-        kind=kind, customer=customer, vehicle_label=label, appointment=appointment, channel=channel
-    )
-    return followup_messages_render(dealership=dealership, language=language, items=[item])[0]
