@@ -21,7 +21,7 @@ from dealerships.models import Dealership
 from mobility import availability
 from mobility.availability import FleetSnapshot, SolutionPlan
 from mobility.snapshot import Fleet, fleet_read, fleet_snapshot_load, solution_next_free
-from workshop.availability import DoubleOffer, Proposal, SlotRequest
+from workshop.availability import DoubleOffer, Proposal, Reason, SlotRequest
 from workshop.capacity_settings import CapacitySettings, capacity_settings
 
 # The workshop offer is asked again from the next free time at most so often (R3.7).
@@ -172,9 +172,45 @@ def mobility_offer(
         wider, dealership=dealership, fleet=fleet, now=now, excluding_reservation=excluding_reservation
     )
     proposals, notes = _kept(snapshot, wider, fleet=fleet, online=request.online)
+    proposals, notes = proposals[:wanted], notes[:wanted]
+    wished = _wished_day_dropped(offer, proposals, request)
+    if wished is not None:
+        # The solution is not free on the day asked for (R3.7): say when it next is from then,
+        # and offer that time after the others, where the workshop puts the wished day's.
+        later = _from_next_free(
+            dealership=dealership,
+            request=request,
+            offer=DoubleOffer(proposals=(wished,), shortfall=offer.shortfall),
+            fleet=fleet,
+            now=now,
+            settings=settings,
+            moving=moving,
+            excluding_reservation=excluding_reservation,
+        )
+        taken = {(p.advisor_id, p.drop_off) for p in proposals}
+        extra = [(p, note) for p, note in later.rows if (p.advisor_id, p.drop_off) not in taken and note][:1]
+        if extra:
+            return MobilityOffer(
+                offer=DoubleOffer(
+                    proposals=(*proposals, *(p for p, _note in extra)), shortfall=wider.shortfall
+                ),
+                notes=(*notes, *(note for _p, note in extra)),
+                next_free=later.next_free,
+                message=later.message,
+            )
     return MobilityOffer(
-        offer=DoubleOffer(proposals=tuple(proposals[:wanted]), shortfall=wider.shortfall),
-        notes=tuple(notes[:wanted]),
+        offer=DoubleOffer(proposals=tuple(proposals), shortfall=wider.shortfall), notes=tuple(notes)
+    )
+
+
+def _wished_day_dropped(offer: DoubleOffer, kept: list[Proposal], request: SlotRequest) -> Proposal | None:
+    """The workshop's time on the day the customer asked for, when the solution is not free for
+    it and no time kept is on that day."""
+    if request.wished_day is None or any(p.day == request.wished_day for p in kept):
+        return None
+    return next(
+        (p for p in offer.proposals if Reason.WISHED_DAY in p.reasons and p not in kept),
+        None,
     )
 
 

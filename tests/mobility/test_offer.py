@@ -2,6 +2,7 @@
 immobilisation has the chosen solution free, each saying which car; when the fleet is full on
 the wanted day, when it is next free and the times from then on."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from bookings.mobility_hooks import MobilityOffer, layer
 from bookings.models import MobilityKind
 from customers.models import Programme
 from mobility.hooks import mobility_options
-from mobility.models import MobilityPolicy, SolutionKind
+from mobility.models import HANDOVER_EXPLANATION_MINUTES, MobilityPolicy, SolutionKind
 from mobility.offers import mobility_offer
 from tests.factories.customers import ProgrammeFactory, VehicleFactory
 from tests.factories.mobility import FleetVehicleFactory, MobilitySolutionFactory, ReservationFactory
@@ -107,6 +108,29 @@ def test_r3_7_times_that_clash_with_the_car_are_dropped_and_later_ones_kept(mila
     offer = _offer(milano)
     assert offer.offer.proposals
     assert all(p.drop_off >= at(TUESDAY, "13:00") for p in offer.offer.proposals)
+
+
+def test_r3_7_when_the_car_is_not_free_on_the_wished_day_the_offer_says_when_it_next_is(milano, shop):
+    """The car is free on the first days offered but out all Thursday, the day the customer
+    asked for: those times are kept, and the offer says when the car is next free and proposes
+    that time too, instead of leaving the wished day out without a word."""
+    back = at(THURSDAY + timedelta(days=1), "12:00")
+    ReservationFactory(
+        solution=shop["courtesy"],
+        fleet_vehicle=shop["car"],
+        departure_at=at(THURSDAY, "00:00"),
+        return_at=back,
+    )
+    offer = _offer(milano, request=replace(REQUEST, wished_day=THURSDAY))
+    days = [p.day for p in offer.offer.proposals]
+    assert TUESDAY in days  # the times the car is free for stay
+    assert THURSDAY not in days
+    assert offer.next_free == back
+    assert "next free" in offer.message
+    last, note = offer.rows[-1]
+    assert last.drop_off >= back - timedelta(minutes=HANDOVER_EXPLANATION_MINUTES)
+    assert "(GR001MI)" in note
+    assert len(offer.notes) == len(offer.offer.proposals)
 
 
 def test_r3_4_a_kind_the_dealership_does_not_plan_leaves_the_workshop_offer_as_it_is(milano, shop):
