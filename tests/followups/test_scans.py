@@ -278,13 +278,21 @@ def test_r6_6_a_no_show_gets_a_second_and_third_attempt_inside_3_to_10_days(mila
     assert tasks[0].due_at < tasks[1].due_at
 
 
-def test_r9_1_a_delivery_is_followed_up_within_2_days(milano, make_vehicle):
-    vehicle = make_vehicle(milano, preferred=ContactMethod.SMS)
-    appointment = AppointmentFactory(dealership=milano, vehicle=vehicle, advisor__dealership=milano)
+def _delivered(dealership, vehicle):
+    """An appointment taken through the lifecycle to its delivery; with the delivery's instant."""
+    appointment = AppointmentFactory(dealership=dealership, vehicle=vehicle, advisor__dealership=dealership)
     at = appointment.drop_off_at
     for status in ("arrived", "in_workshop", "quality_check", "ready", "delivered"):
         at += timedelta(minutes=30)
-        appointment_transition(dealership=milano, appointment=appointment, to_status=status, by=None, now=at)
+        appointment_transition(
+            dealership=dealership, appointment=appointment, to_status=status, by=None, now=at
+        )
+    return appointment, at
+
+
+def test_r9_1_a_delivery_is_followed_up_within_2_days(milano, make_vehicle):
+    vehicle = make_vehicle(milano, preferred=ContactMethod.SMS)
+    appointment, at = _delivered(milano, vehicle)
     message = OutboxMessage.objects.get(kind="followup_satisfaction")
     assert at < message.due_at <= at + timedelta(days=2)
     assert message.channel == MessageChannel.SMS
@@ -307,11 +315,7 @@ def test_r9_1_the_satisfaction_question_by_sms_can_be_answered_by_reply_and_alwa
     vehicle = make_vehicle(milano, preferred=preferred)
     vehicle.customer.language = "fr"
     vehicle.customer.save()
-    appointment = AppointmentFactory(dealership=milano, vehicle=vehicle, advisor__dealership=milano)
-    at = appointment.drop_off_at
-    for status in ("arrived", "in_workshop", "quality_check", "ready", "delivered"):
-        at += timedelta(minutes=30)
-        appointment_transition(dealership=milano, appointment=appointment, to_status=status, by=None, now=at)
+    _delivered(milano, vehicle)
     message = OutboxMessage.objects.get(kind="followup_satisfaction")
     assert message.channel == channel
     assert "/satisfaction/" in message.rendered_text
