@@ -88,6 +88,19 @@ def _nothing_written(task: CallTask) -> None:
     assert not SatisfactionResponse.objects.exists()
 
 
+def _rated_already(dealership, visit, *, score, channel, comment=""):
+    """The visit answered by another way (its link, an SMS reply) before the call records one."""
+    return satisfaction.satisfaction_record(
+        dealership=dealership,
+        appointment=visit,
+        score=score,
+        comment=comment,
+        concern=False,
+        channel=channel,
+        now=timezone.now(),
+    )
+
+
 # --- The service ----------------------------------------------------------------------------
 
 
@@ -183,15 +196,7 @@ def test_r9_1_operator_an_over_long_comment_is_refused_with_nothing_written(mila
 def test_r9_1_operator_a_visit_rated_already_keeps_its_answer_and_the_call_stays_open(
     milano, visit, claimed, operator
 ):
-    by_link = satisfaction.satisfaction_record(
-        dealership=milano,
-        appointment=visit,
-        score=4,
-        comment="",
-        concern=False,
-        channel=ContactChannel.EMAIL,
-        now=timezone.now(),
-    )
+    by_link = _rated_already(milano, visit, score=4, channel=ContactChannel.EMAIL)
     with pytest.raises(ValidationError) as refused:
         calls.call_task_outcome_record(
             dealership=milano,
@@ -317,15 +322,7 @@ def test_r9_1_operator_a_bad_answer_reads_in_the_users_language(client, claimed,
 def test_r9_1_operator_a_visit_rated_already_is_said_on_the_page_and_on_submit(
     client, operator, milano, visit, claimed
 ):
-    satisfaction.satisfaction_record(
-        dealership=milano,
-        appointment=visit,
-        score=4,
-        comment="Fine.",
-        concern=False,
-        channel=ContactChannel.SMS,
-        now=timezone.now(),
-    )
+    _rated_already(milano, visit, score=4, channel=ContactChannel.SMS, comment="Fine.")
     client.force_login(operator)
     page = client.get(reverse("call_task", kwargs={**D, "task_id": claimed.id})).content.decode()
     assert "Rated already: 4/5 (SMS)." in page
@@ -390,15 +387,7 @@ def test_r9_1_operator_a_bad_answer_through_the_api_is_a_400_on_its_field(
 def test_r9_1_operator_a_visit_rated_already_is_a_400_on_score_through_the_api(
     client, operator, milano, visit, claimed
 ):
-    satisfaction.satisfaction_record(
-        dealership=milano,
-        appointment=visit,
-        score=5,
-        comment="",
-        concern=False,
-        channel=ContactChannel.EMAIL,
-        now=timezone.now(),
-    )
+    _rated_already(milano, visit, score=5, channel=ContactChannel.EMAIL)
     client.force_login(operator)
     refused = _api(client, claimed, {"outcome": "reached", "score": 1})
     assert refused.status_code == 400
