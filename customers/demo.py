@@ -10,7 +10,6 @@ from django.db import transaction
 from customers.identifiers import CHECK_DIGIT_COUNTRIES, normalize_name, normalize_plate, vin_check_digit
 from customers.models import (
     Campaign,
-    CampaignVin,
     ContactMethod,
     Customer,
     MileageReading,
@@ -18,6 +17,7 @@ from customers.models import (
     Vehicle,
     VehicleOwnership,
 )
+from customers.services import campaign_vins_add
 from dealerships.models import Dealership
 
 NAMES = {
@@ -318,6 +318,4 @@ def demo_customers_create(*, dealership: Dealership, count: int = 300, today: da
         labour_minutes=30,
         starts_on=today - timedelta(days=30),
     )
-    CampaignVin.objects.bulk_create(
-        [CampaignVin(dealership=dealership, campaign=listed, vin=v.vin) for v in vehicles[::13]]
-    )
+    campaign_vins_add(dealership=dealership, campaign=listed, vins=[v.vin for v in vehicles[::13]])

@@ -11,7 +11,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from customers import privacy
+from customers import privacy, signals
 from customers.identifiers import normalize_name, normalize_plate
 from customers.models import (
     Campaign,
@@ -306,6 +306,8 @@ def campaign_vins_add(*, dealership: Dealership, campaign: Campaign, vins: list[
         CampaignVin(dealership=dealership, campaign=campaign, vin=vin) for vin in wanted if vin not in present
     ]
     CampaignVin.objects.bulk_create(new, batch_size=2000)
+    if new:
+        signals.campaign_vins_added.send(sender=Campaign, dealership_id=dealership.id, campaign=campaign)
     return VinListResult(added=len(new), already_listed=len(wanted) - len(new))
 
 

@@ -37,6 +37,24 @@ class MobilityConfig(AppConfig):
             post_delete.connect(
                 receivers.fleet_row_changed, sender=model, dispatch_uid=f"fleet-delete-{model.__name__}"
             )
+        from customers import signals as customer_signals
+        from customers.models import Campaign, CampaignCompletion, CampaignVin, Vehicle
+
+        # A VIN is deleted only with its campaign (see receivers.recall_row_changed).
+        for change, name, model in (
+            (post_save, "save", Campaign),
+            (post_delete, "delete", Campaign),
+            (post_save, "save", CampaignVin),
+            (post_save, "save", CampaignCompletion),
+            (post_delete, "delete", CampaignCompletion),
+        ):
+            change.connect(
+                receivers.recall_row_changed, sender=model, dispatch_uid=f"recall-{name}-{model.__name__}"
+            )
+        customer_signals.campaign_vins_added.connect(
+            receivers.campaign_vins_added, dispatch_uid="mobility.campaign_vins_added"
+        )
+        post_save.connect(receivers.vehicle_saved, sender=Vehicle, dispatch_uid="mobility.vehicle_saved")
         mobility_hooks.register(hooks.MobilityLayer())
         appointment_page_sections.register(
             "mobility/_appointment_section.html", views.appointment_mobility_section

@@ -84,9 +84,12 @@ class Unit:
     label: str
     busy: tuple[Interval, ...] = ()
     hold: Hold | None = None
-    # Derived by unit(): the busy starts and the latest end reached so far, for O(log n) checks.
+    # Derived by unit(): the busy starts and the latest end reached so far, for O(log n) checks,
+    # and from each interval on the longest free gap before a later one starts, so that a stay
+    # longer than every gap ahead is answered without walking them (unit_next_free).
     starts: tuple[datetime, ...] = ()
     reach: tuple[datetime, ...] = ()
+    longest_gap: tuple[timedelta, ...] = ()
 
 
 def unit(*, vehicle_id: int, label: str, busy: Iterable[Interval] = (), hold: Hold | None = None) -> Unit:
@@ -95,13 +98,18 @@ def unit(*, vehicle_id: int, label: str, busy: Iterable[Interval] = (), hold: Ho
     reach: list[datetime] = []
     for interval in ordered:
         reach.append(max(reach[-1], interval.end) if reach else interval.end)
+    starts = tuple(interval.start for interval in ordered)
+    longest_gap = [timedelta(0)] * len(ordered)
+    for index in range(len(ordered) - 2, -1, -1):
+        longest_gap[index] = max(longest_gap[index + 1], starts[index + 1] - reach[index])
     return Unit(
         vehicle_id=vehicle_id,
         label=label,
         busy=ordered,
         hold=hold,
-        starts=tuple(interval.start for interval in ordered),
+        starts=starts,
         reach=tuple(reach),
+        longest_gap=tuple(longest_gap),
     )
 
 
@@ -121,6 +129,12 @@ def unit_next_free(
     stops at the first moment from then on: this unit cannot be free earlier."""
     moment = after
     first = bisect_right(item.reach, after)  # every interval before it ends by `after`
+    if (
+        first < len(item.busy)
+        and item.starts[first] - after < duration
+        and item.longest_gap[first] < duration
+    ):
+        return max(after, item.reach[-1])  # no room before the next one nor between any ahead
     for interval in item.busy[first:]:
         if interval.start >= moment + duration:
             break

@@ -473,3 +473,10 @@ def fleet_changed(*, dealership_id: int) -> None:
         unique_fields=["dealership"],
         update_fields=["fleet_version", "updated_at"],
     )
+
+
+def fleet_recalls_changed(*, dealership_id: int) -> None:
+    """The customer file's recalls changed, which can hold a fleet car or let it go (R3.8): a new
+    fleet version, in the writer's transaction, for a dealership whose fleet is kept in memory
+    (one with a policy row; without one nothing is kept). One statement."""
+    MobilityPolicy.objects.filter(dealership_id=dealership_id).update(fleet_version=uuid.uuid4())

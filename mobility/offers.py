@@ -124,20 +124,19 @@ def mobility_offer(
     nothing busy."""
     if settings is None:
         settings = capacity_settings(dealership)
-    offer = offers.availability_offer(
+    # The workshop's capacity, read once for the offer and for every offer asked again below.
+    capacity = offers.offer_capacity_load(
         dealership=dealership, request=request, now=now, from_time=from_time, settings=settings, moving=moving
     )
+    offer = capacity.offer(request, from_time=from_time)
     if not offer.proposals:
         return MobilityOffer(offer=offer)
     wanted = 2 + request.alternatives
     # The solutions, caps and holds, read once for every snapshot and search to the horizon.
     today = now.astimezone(dealership.tz).date()
+    horizon_end = _horizon_end(dealership, today, settings)
     fleet = fleet_read(
-        dealership=dealership,
-        today=today,
-        kind=mobility_kind,
-        first_day=today,
-        last_day=_horizon_end(dealership, today, settings).date(),
+        dealership=dealership, today=today, kind=mobility_kind, first_day=today, last_day=horizon_end.date()
     )
     snapshot = _snapshot_over(
         offer, dealership=dealership, fleet=fleet, now=now, excluding_reservation=excluding_reservation
@@ -154,19 +153,13 @@ def mobility_offer(
             request=request,
             offer=offer,
             fleet=fleet,
-            now=now,
-            settings=settings,
-            moving=moving,
+            capacity=capacity,
+            horizon_end=horizon_end,
             excluding_reservation=excluding_reservation,
         )
     # Some times are free: ask for more and keep as many as the offer would have had.
-    wider = offers.availability_offer(
-        dealership=dealership,
-        request=replace(request, alternatives=max(request.alternatives, WIDER_ALTERNATIVES)),
-        now=now,
-        from_time=from_time,
-        settings=settings,
-        moving=moving,
+    wider = capacity.offer(
+        replace(request, alternatives=max(request.alternatives, WIDER_ALTERNATIVES)), from_time=from_time
     )
     snapshot = _snapshot_over(
         wider, dealership=dealership, fleet=fleet, now=now, excluding_reservation=excluding_reservation
@@ -182,9 +175,8 @@ def mobility_offer(
             request=request,
             offer=DoubleOffer(proposals=(wished,), shortfall=offer.shortfall),
             fleet=fleet,
-            now=now,
-            settings=settings,
-            moving=moving,
+            capacity=capacity,
+            horizon_end=horizon_end,
             excluding_reservation=excluding_reservation,
         )
         taken = {(p.advisor_id, p.drop_off) for p in proposals}
@@ -220,19 +212,18 @@ def _from_next_free(
     request: SlotRequest,
     offer: DoubleOffer,
     fleet: Fleet,
-    now: datetime,
-    settings: CapacitySettings,
-    moving: Appointment | None = None,
+    capacity: offers.OfferCapacity,
+    horizon_end: datetime,
     excluding_reservation: int | None = None,
 ) -> MobilityOffer:
     """Nothing offered has the solution free: find when it next is, from the first proposal's
     hand-over for as long as it is needed then, and offer the workshop's times from the work's
-    explanation before it (R3.7), a few times. The search is in the fleet read for the offer:
-    no query."""
+    explanation before it (R3.7), a few times. The search is in the fleet read for the offer,
+    the workshop's times in its capacity (`capacity`): no query. Nothing past the booking
+    horizon (`horizon_end`) can be offered: the search stops there."""
+    now = capacity.now
     first = offer.proposals[0]
     after = availability.handover_at(first.drop_off, first.promised_return, fleet.explanation)
-    # Nothing past the booking horizon can be offered: the search stops there.
-    horizon_end = _horizon_end(dealership, now.astimezone(dealership.tz).date(), settings)
     for _attempt in range(MAX_REASKS):
         handover = availability.handover_at(first.drop_off, first.promised_return, fleet.explanation)
         duration = first.promised_return - handover
@@ -259,14 +250,7 @@ def _from_next_free(
             break
         next_time = min(moment for moment, _unit in found)
         # The customer comes in that long before, to hear the work explained (R3.7).
-        later = offers.availability_offer(
-            dealership=dealership,
-            request=request,
-            now=now,
-            from_time=next_time - fleet.explanation,
-            settings=settings,
-            moving=moving,
-        )
+        later = capacity.offer(request, from_time=next_time - fleet.explanation)
         if not later.proposals:
             break
         snapshot = _snapshot_over(

@@ -11,9 +11,17 @@ from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from bookings.models import Appointment, AppointmentStatus, Channel
+from customers.models import CampaignCompletion, Vehicle
 from dealerships.models import DealershipOwned
 from mobility.errors import MobilityUnavailable
-from mobility.models import ACTIVE_STATUSES, MobilitySolution, ReleaseReason, Reservation, fleet_changed
+from mobility.models import (
+    ACTIVE_STATUSES,
+    MobilitySolution,
+    ReleaseReason,
+    Reservation,
+    fleet_changed,
+    fleet_recalls_changed,
+)
 from mobility.services.reservations import reservation_book, reservation_move, reservation_release
 from mobility.snapshot import mobility_handover_at
 
@@ -126,3 +134,29 @@ def fleet_row_changed(sender: type[Model], instance: DealershipOwned, **kwargs: 
     if kwargs.get("raw"):  # loading fixtures: the rows may not be complete yet
         return
     fleet_changed(dealership_id=instance.dealership_id)
+
+
+def recall_row_changed(sender: type[Model], instance: DealershipOwned, **kwargs: Any) -> None:
+    """A campaign saved or deleted (with its VIN list), a VIN put on a list or a completion
+    recorded or deleted, by whatever writes it: a fleet car may have gone on an open recall or
+    off it (R3.8), so the fleet kept in memory is renewed. VINs added in bulk are announced by
+    customers.signals.campaign_vins_added. One VIN is never taken off a list alone (a list goes
+    with its campaign), so that delete is not listened to: it would cost a signal a row when a
+    campaign and its thousands of VINs are deleted."""
+    if kwargs.get("raw"):
+        return
+    fleet_recalls_changed(dealership_id=instance.dealership_id)
+
+
+def campaign_vins_added(*, dealership_id: int, **_kwargs: Any) -> None:
+    fleet_recalls_changed(dealership_id=dealership_id)
+
+
+def vehicle_saved(sender: type[Model], instance: Vehicle, created: bool, **kwargs: Any) -> None:
+    """A recall is done for a VIN when it is done on a vehicle of that VIN: a vehicle with
+    completions whose VIN is corrected moves them to another VIN (R3.8)."""
+    update_fields = kwargs.get("update_fields")
+    if created or kwargs.get("raw") or (update_fields is not None and "vin" not in update_fields):
+        return
+    if CampaignCompletion.objects.filter(vehicle_id=instance.pk).exists():
+        fleet_recalls_changed(dealership_id=instance.dealership_id)

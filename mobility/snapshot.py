@@ -1,12 +1,13 @@
 """The fleet snapshot: everything mobility.availability needs over a span, read in a fixed
 number of queries whatever the size of the fleet or the number of reservations.
 
-What only a write to the fleet changes (its solutions, their caps, the vehicles with their
-holds, and what keeps them busy: the reservations and the out-of-service periods) is kept in
-memory per dealership under its fleet version, which every write of those rows renews in the
-write's own transaction (mobility.models.fleet_changed). A search or an offer then costs the
-two queries that read the version and the open recalls (the customer file's, read every time);
-the booking's own check, under its locks, reads what keeps the fleet busy from the database."""
+What only a write to the fleet or to the customer file's recalls changes (the solutions, their
+caps, the vehicles with their holds, and what keeps them busy: the reservations and the
+out-of-service periods) is kept in memory per dealership under its fleet version, which every
+write of those rows renews in the write's own transaction (mobility.models.fleet_changed, and
+mobility.receivers for the recalls). A search or an offer then costs the one query that reads
+the version; the booking's own check, under its locks, reads what keeps the fleet busy from the
+database."""
 
 from collections import defaultdict
 from collections.abc import Collection
@@ -43,15 +44,15 @@ from mobility.models import (
     SolutionKind,
 )
 
-# fleet_snapshot_load without a fleet, once the fleet's static part is in memory: its version,
-# the recalls, and what keeps the fleet busy (FLEET_STATIC_QUERIES more when the static part is
-# read). fleet_read once the fleet is in memory: the version and the recalls; FLEET_STATIC_QUERIES
-# and FLEET_BUSY_QUERIES more for the parts that are not.
-SNAPSHOT_QUERIES = 3
-FLEET_READ_QUERIES = 2
-FLEET_STATIC_QUERIES = 3
+# fleet_snapshot_load without a fleet, once the fleet's static part is in memory: its version
+# and what keeps the fleet busy (FLEET_STATIC_QUERIES more when the static part is read).
+# fleet_read once the fleet is in memory: the version; FLEET_STATIC_QUERIES and
+# FLEET_BUSY_QUERIES more for the parts that are not.
+SNAPSHOT_QUERIES = 2
+FLEET_READ_QUERIES = 1
+FLEET_STATIC_QUERIES = 4
 FLEET_BUSY_QUERIES = 1
-# One more, for the completions, when a fleet VIN is on an open recall's list.
+# One more in the static part, for the completions, when a fleet VIN is on an open recall's list.
 RECALL_COMPLETION_QUERIES = 1
 # What keeps the fleet busy is kept in memory from today for at least this many days (the
 # booking horizon and the next-free search's), longer when a caller asks for more.
@@ -132,13 +133,12 @@ class Fleet:
 @dataclass(frozen=True, kw_only=True, slots=True)
 class _FleetStatic:
     """The dealership's active solutions, all their caps, and their vehicles with the holds of
-    the day that the customer file's recalls do not decide (those are read on every call)."""
+    the day, open recalls included."""
 
     rows: list[tuple]
     weekday_caps: dict[int, dict[int, Cap]]
     date_caps: dict[int, dict[date, Cap]]
     vehicles: dict[int, list[tuple[int, str, Hold | None]]]
-    vins: dict[str, list[int]]  # VIN -> the vehicles of it, for the recalls
 
 
 @dataclass(kw_only=True, slots=True)
@@ -153,11 +153,13 @@ class _Memory:
 
 
 # Per process: dealership id -> its fleet as of its latest version read. Every write to the
-# solutions, caps, vehicles, reservations or out-of-service periods gives the dealership a new
-# fleet version (mobility.models.fleet_changed, on every save and delete of those rows, and by
-# the writes that bypass save), and the version is read from the database on every call, so a
-# stale copy is never used. The day is in the key because a service date or an age limit holds
-# a car from a day on. At most so many dealerships are kept.
+# solutions, caps, vehicles, reservations or out-of-service periods, and every write to the
+# customer file that can put a fleet car on an open recall, gives the dealership a new fleet
+# version (mobility.models.fleet_changed, on every save and delete of those rows, and by the
+# writes that bypass save; mobility.receivers for the recalls), and the version is read from the
+# database on every call, so a stale copy is never used. The day is in the key because a
+# service date, an age limit or a recall's dates hold a car from a day on. At most so many
+# dealerships are kept.
 _MEMORY: dict[int, _Memory] = {}
 _MEMORY_MAX_DEALERSHIPS = 64
 
@@ -184,7 +186,9 @@ def mobility_handover_at(
 
 
 def _fleet_static_read(dealership: Dealership, today: date) -> _FleetStatic:
-    """Three queries: the active solutions, their caps, their vehicles with today's holds."""
+    """FLEET_STATIC_QUERIES queries: the active solutions, their caps, the fleet's VINs with a
+    safety recall open today in the customer file (R3.8; RECALL_COMPLETION_QUERIES more when
+    one is listed), and the vehicles with today's holds."""
     rows = list(
         MobilitySolution.objects.for_dealership(dealership)
         .filter(active=True)
@@ -205,8 +209,10 @@ def _fleet_static_read(dealership: Dealership, today: date) -> _FleetStatic:
             date_caps[solution_id][day] = cap
         elif weekday is not None:
             weekday_caps[solution_id][weekday] = cap
+    fleet = FleetVehicle.objects.for_dealership(dealership).exclude(status=FleetStatus.RETIRED)
+    # The fleet's VINs as a subquery: cheaper to send than the list of them.
+    recalled = open_recall_vins(dealership=dealership, vins=fleet.values("vin"), today=today)
     vehicles: dict[int, list[tuple[int, str, Hold | None]]] = defaultdict(list)
-    vins: dict[str, list[int]] = defaultdict(list)
     for (
         vehicle_id,
         solution_id,
@@ -222,9 +228,7 @@ def _fleet_static_read(dealership: Dealership, today: date) -> _FleetStatic:
         service_on,
         service_km,
     ) in (
-        FleetVehicle.objects.for_dealership(dealership)
-        .filter(solution_id__in=ids)
-        .exclude(status=FleetStatus.RETIRED)
+        fleet.filter(solution_id__in=ids)
         .order_by("id")
         .values_list(
             "id",
@@ -244,7 +248,7 @@ def _fleet_static_read(dealership: Dealership, today: date) -> _FleetStatic:
     ):
         hold = availability.vehicle_hold(
             in_service=status == FleetStatus.IN_SERVICE,
-            open_recall=False,
+            open_recall=vin in recalled,
             mileage_km=mileage,
             mileage_limit_km=mileage_limit,
             max_age_months=max_age,
@@ -254,13 +258,8 @@ def _fleet_static_read(dealership: Dealership, today: date) -> _FleetStatic:
             today=today,
         )
         vehicles[solution_id].append((vehicle_id, f"{brand} {model} ({plate})", hold))
-        vins[vin].append(vehicle_id)
     return _FleetStatic(
-        rows=rows,
-        weekday_caps=dict(weekday_caps),
-        date_caps=dict(date_caps),
-        vehicles=dict(vehicles),
-        vins=dict(vins),
+        rows=rows, weekday_caps=dict(weekday_caps), date_caps=dict(date_caps), vehicles=dict(vehicles)
     )
 
 
@@ -279,46 +278,16 @@ def _remembered(dealership: Dealership, version: object, today: date) -> _Memory
     return memory
 
 
-def _policy_and_recalls(dealership: Dealership, today: date) -> tuple[timedelta, _Memory, set[int]]:
-    """The fleet version and the time to explain the work (mobility_policy_read), the fleet in
-    memory as of that version, and its vehicles whose VIN has a safety recall open today in the
-    customer file, read on every call: the campaigns and their completions are the customer
-    file's (R3.8). FLEET_READ_QUERIES queries (one more for the completions when a fleet VIN is
-    on an open recall's list), and FLEET_STATIC_QUERIES more when the fleet is not in memory."""
+def _fleet_memory(dealership: Dealership, today: date) -> tuple[timedelta, _Memory]:
+    """The time to explain the work and the fleet in memory as of the fleet version
+    (mobility_policy_read): FLEET_READ_QUERIES queries, FLEET_STATIC_QUERIES more when the
+    fleet is not in memory."""
     version, explanation = mobility_policy_read(dealership)
-    memory = _remembered(dealership, version, today)
-    by_vin = memory.static.vins
-    # The fleet's VINs as a subquery: cheaper to send than the list of them.
-    fleet_vins = (
-        FleetVehicle.objects.for_dealership(dealership).exclude(status=FleetStatus.RETIRED).values("vin")
-    )
-    recalled = {
-        vehicle_id
-        for vin in open_recall_vins(dealership=dealership, vins=fleet_vins, today=today)
-        for vehicle_id in by_vin.get(vin, ())
-    }
-    return explanation, memory, recalled
-
-
-def _with_recalls(
-    vehicles: list[tuple[int, str, Hold | None]], recalled: set[int]
-) -> list[tuple[int, str, Hold | None]]:
-    """The vehicles with an open recall held for it (R3.8); a car out of service stays so."""
-    if not recalled.intersection(vehicle_id for vehicle_id, _label, _hold in vehicles):
-        return vehicles
-    return [
-        (
-            vehicle_id,
-            label,
-            Hold.RECALL if vehicle_id in recalled and hold is not Hold.OUT_OF_SERVICE else hold,
-        )
-        for vehicle_id, label, hold in vehicles
-    ]
+    return explanation, _remembered(dealership, version, today)
 
 
 def _fleet(
     memory: _Memory,
-    recalled: set[int],
     explanation: timedelta,
     *,
     solution_ids: Collection[int] | None,
@@ -336,11 +305,7 @@ def _fleet(
         rows=rows,
         weekday_caps={row[0]: static.weekday_caps[row[0]] for row in rows if row[0] in static.weekday_caps},
         date_caps={row[0]: static.date_caps[row[0]] for row in rows if row[0] in static.date_caps},
-        vehicles={
-            row[0]: _with_recalls(static.vehicles[row[0]], recalled)
-            for row in rows
-            if row[0] in static.vehicles
-        },
+        vehicles={row[0]: static.vehicles[row[0]] for row in rows if row[0] in static.vehicles},
         explanation=explanation,
         busy=busy,
     )
@@ -359,10 +324,10 @@ def fleet_read(
     vehicles with today's holds, and what keeps them busy over the days from `first_day` to
     `last_day`: FLEET_READ_QUERIES queries once the dealership's fleet is in memory,
     FLEET_STATIC_QUERIES and FLEET_BUSY_QUERIES more for what is not."""
-    explanation, memory, recalled = _policy_and_recalls(dealership, today)
+    explanation, memory = _fleet_memory(dealership, today)
     span_start, span_end = _local_span(dealership, first_day, last_day)
     busy = _fleet_busy(dealership, memory, span_start, span_end)
-    return _fleet(memory, recalled, explanation, solution_ids=solution_ids, kind=kind, busy=busy)
+    return _fleet(memory, explanation, solution_ids=solution_ids, kind=kind, busy=busy)
 
 
 def _local_span(dealership: Dealership, first_day: date, last_day: date) -> tuple[datetime, datetime]:
@@ -545,8 +510,8 @@ def fleet_snapshot_load(
     span_start, span_end = _span(dealership, start, end)
     if fleet is None:
         today = now.astimezone(dealership.tz).date()
-        explanation, memory, recalled = _policy_and_recalls(dealership, today)
-        fleet = _fleet(memory, recalled, explanation, solution_ids=solution_ids, kind=kind, busy=None)
+        explanation, memory = _fleet_memory(dealership, today)
+        fleet = _fleet(memory, explanation, solution_ids=solution_ids, kind=kind, busy=None)
     if fleet.busy is not None and fleet.busy.covers(span_start, span_end):
         busy = fleet.busy
     else:

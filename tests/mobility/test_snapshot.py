@@ -6,7 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from customers.models import CampaignVin
+from customers.models import CampaignCompletion, CampaignVin
+from customers.services import campaign_vins_add
 from mobility import snapshot as fleet_snapshot
 from mobility.availability import Hold
 from mobility.models import (
@@ -32,7 +33,7 @@ from mobility.snapshot import (
     mobility_handover_at,
     mobility_policy_read,
 )
-from tests.factories.customers import CampaignFactory
+from tests.factories.customers import CampaignFactory, VehicleFactory
 from tests.factories.mobility import (
     FleetOutOfServiceFactory,
     FleetVehicleFactory,
@@ -162,6 +163,35 @@ def test_a_recall_in_the_customer_file_and_an_out_of_service_period_are_seen_at_
     )
     (plan,) = fleet_snapshot_load(dealership=milano, start=NOW, end=END, now=NOW).plans
     assert len(plan.units[1].busy) == 1
+
+
+def test_r3_8_a_recall_listed_in_bulk_done_undone_or_ended_in_the_customer_file_is_seen_at_once(
+    milano, fleet
+):
+    """The open recalls are kept in memory with the fleet: every write of the customer file that
+    can put a fleet car on one or take it off renews the fleet version (R3.8)."""
+    first, second, _third = fleet["cars"]
+    assert _holds(milano) == [None, None, None]
+    recall = CampaignFactory(dealership=milano, is_recall=True)
+    campaign_vins_add(dealership=milano, campaign=recall, vins=[first.vin, second.vin])  # in bulk
+    assert _holds(milano) == [Hold.RECALL, Hold.RECALL, None]
+    # The recall is done on the second car, as the customer file records it: on a vehicle of its VIN.
+    filed = VehicleFactory(customer__dealership=milano, vin=second.vin, vin_reversed=second.vin[::-1])
+    done = CampaignCompletion.objects.create(
+        dealership=milano, campaign=recall, vehicle=filed, done_on=MONDAY
+    )
+    assert _holds(milano) == [Hold.RECALL, None, None]
+    filed.vin, filed.vin_reversed = "ZFA31299999999999", "99999999999992AFZ"  # a VIN corrected
+    filed.save()
+    assert _holds(milano) == [Hold.RECALL, Hold.RECALL, None]
+    filed.vin, filed.vin_reversed = second.vin, second.vin[::-1]
+    filed.save()
+    assert _holds(milano) == [Hold.RECALL, None, None]
+    done.delete()
+    assert _holds(milano) == [Hold.RECALL, Hold.RECALL, None]
+    recall.ends_on = MONDAY - timedelta(days=1)
+    recall.save()
+    assert _holds(milano) == [None, None, None]
 
 
 def test_the_time_to_explain_the_work_is_the_dealerships_or_the_manuals_default(milano, fleet):
