@@ -1,5 +1,8 @@
 """The customer file: customers, their vehicles, mileage, ownership, programmes and campaigns."""
 
+from collections.abc import Collection
+from typing import Any, Self
+
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
@@ -150,6 +153,8 @@ class Vehicle(DealershipOwned):
         _("warranty mileage limit (km)"), null=True, blank=True
     )
 
+    vin_as_read: str | None = None  # the VIN as read (from_db), then as saved (post_save receivers)
+
     class Meta:
         ordering = ["make", "model", "plate"]
         verbose_name = _("vehicle")
@@ -171,6 +176,17 @@ class Vehicle(DealershipOwned):
     def __str__(self) -> str:
         label = f"{self.make} {self.model}"
         return f"{label} ({self.plate})" if self.plate else f"{label} ({self.vin})"
+
+    @classmethod
+    def from_db(
+        cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kwargs: Any
+    ) -> Self:
+        vehicle = super().from_db(db, field_names, values, **kwargs)
+        # The VIN as read: a recall done on this vehicle is done for that VIN, so a receiver
+        # tells a corrected VIN from the vehicle's other changes without reading it again.
+        if "vin" in field_names:
+            vehicle.vin_as_read = vehicle.vin
+        return vehicle
 
 
 class MileageReading(DealershipOwned):

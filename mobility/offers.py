@@ -259,7 +259,7 @@ def _from_next_free(
         proposals, notes = _kept(snapshot, later, fleet=fleet, online=request.online)
         if proposals:
             local = next_time.astimezone(dealership.tz)
-            message = _("Not free on the days asked for: next free from %(when)s.") % {
+            message = _("Not free on the days asked for: next free from %(when)s") % {
                 "when": date_format(local, "DATETIME_FORMAT")
             }
             return MobilityOffer(

@@ -7,6 +7,8 @@ alice = Milano service advisor, bob = Nord group manager, charlie = Sevilla rese
 from datetime import date, time
 
 import pytest
+from django.conf import settings as project_settings
+from django.utils import translation
 
 from dealerships.models import Role
 from tests.factories.dealerships import (
@@ -121,6 +123,14 @@ def pytest_report_header(config):
         f"database: {settings.DATABASES['default']['ENGINE']}; "
         f"celery broker: {settings.CELERY_BROKER_URL.split('@')[-1]}"
     )
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A page asked for in French leaves French active in the thread (LocaleMiddleware activates
+    # the language of each request and nothing resets it): each test starts in the default.
+    with translation.override(project_settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture(autouse=True)

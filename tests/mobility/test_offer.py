@@ -7,14 +7,18 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from bookings.mobility_hooks import MobilityOffer, layer
 from bookings.models import MobilityKind
+from bookings.offers import availability_offer
 from customers.models import Programme
 from mobility.hooks import mobility_options
 from mobility.models import HANDOVER_EXPLANATION_MINUTES, MobilityPolicy, SolutionKind
 from mobility.offers import mobility_offer
+from mobility.snapshot import FLEET_READ_QUERIES
 from tests.factories.customers import ProgrammeFactory, VehicleFactory
 from tests.factories.mobility import FleetVehicleFactory, MobilitySolutionFactory, ReservationFactory
 from tests.factories.workshop import AdvisorFactory, TechnicianFactory
@@ -75,6 +79,26 @@ def test_r3_7_when_the_fleet_is_full_on_the_wanted_day_the_offer_starts_when_it_
     assert offer.offer.proposals
     assert all(p.drop_off >= at(THURSDAY, "12:00") for p in offer.offer.proposals)
     assert all("(GR001MI)" in note for note in offer.notes)
+
+
+def test_r3_7_asked_again_from_the_next_free_time_the_offer_reads_nothing_more(
+    milano, shop, django_assert_num_queries
+):
+    """When the car is not free at the first times, the offer searches again from its next free
+    time in the workshop capacity and the fleet it has read: the queries of the workshop's offer
+    alone and the fleet's version, whatever it takes."""
+    ReservationFactory(
+        solution=shop["courtesy"],
+        fleet_vehicle=shop["car"],
+        departure_at=at(MONDAY, "07:00"),
+        return_at=at(THURSDAY, "12:00"),
+    )
+    assert _offer(milano).next_free == at(THURSDAY, "12:00")  # the settings and the fleet in memory
+    with CaptureQueriesContext(connection) as workshop:
+        availability_offer(dealership=milano, request=REQUEST, now=NOW)
+    with django_assert_num_queries(len(workshop) + FLEET_READ_QUERIES):
+        offer = _offer(milano)
+    assert offer.next_free == at(THURSDAY, "12:00")
 
 
 def test_r3_7_the_times_proposed_leave_time_to_explain_the_work_before_the_car_is_handed_over(milano, shop):

@@ -46,6 +46,17 @@ def test_r4_1_the_earliest_comes_first_even_when_the_customer_wished_another_day
     assert local(wished) == (MONDAY + timedelta(days=4), "08:00")
 
 
+def test_r4_1_asked_again_from_a_later_time_nothing_earlier_is_offered_even_on_the_wished_day():
+    """The next times after one just taken (or after the courtesy car is back): the wished day,
+    before that time, is not proposed again."""
+    later = at(WEDNESDAY, "12:00")
+    offer = offer_slots(
+        week(MONDAY), SlotRequest(jobs=service(), wished_day=TUESDAY), now=NOW, not_before=later
+    )
+    assert offer.proposals
+    assert all(p.drop_off >= later for p in offer.proposals)
+
+
 def test_r4_4_double_offer_is_one_busy_and_one_quiet_time():
     offer = offer_slots(week(MONDAY), SlotRequest(jobs=service()), now=NOW)
     assert len(offer.proposals) == 2
