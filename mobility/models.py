@@ -45,9 +45,10 @@ HANDOVER_EXPLANATION_MINUTES = 15
 
 
 class MobilityPolicy(DealershipOwned):
-    """A dealership's mobility settings, and the version of its fleet's static part (solutions,
-    caps, vehicles), which any change to those rows renews (mobility.snapshot keeps that part in
-    memory per version). A dealership without a row has the defaults."""
+    """A dealership's mobility settings, and the version of its fleet (solutions, caps, vehicles
+    with their holds, reservations, out-of-service periods), which any change to those rows or
+    to the customer file's recalls renews (mobility.snapshot keeps the fleet in memory per
+    version). A dealership without a row has the defaults."""
 
     handover_explanation_minutes = models.PositiveSmallIntegerField(
         _("time to explain the work before the hand-over (minutes)"),
