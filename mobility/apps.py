@@ -41,7 +41,7 @@ class MobilityConfig(AppConfig):
         from customers.models import Campaign, CampaignCompletion, CampaignVin, Vehicle
 
         # A VIN is deleted only with its campaign (see receivers.recall_row_changed).
-        for change, name, model in (
+        for change, name, recall_model in (
             (post_save, "save", Campaign),
             (post_delete, "delete", Campaign),
             (post_save, "save", CampaignVin),
@@ -49,7 +49,9 @@ class MobilityConfig(AppConfig):
             (post_delete, "delete", CampaignCompletion),
         ):
             change.connect(
-                receivers.recall_row_changed, sender=model, dispatch_uid=f"recall-{name}-{model.__name__}"
+                receivers.recall_row_changed,
+                sender=recall_model,
+                dispatch_uid=f"recall-{name}-{recall_model.__name__}",
             )
         customer_signals.campaign_vins_added.connect(
             receivers.campaign_vins_added, dispatch_uid="mobility.campaign_vins_added"

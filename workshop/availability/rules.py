@@ -73,8 +73,8 @@ def offer_slots(
         offer += _other_drop_off(snapshot, request, offer, now=now, not_before=not_before)
     if request.wished_day is not None and all(p.day != request.wished_day for p in offer):
         wished = _instant(request.wished_day, time(), tz)
-        if not_before is not None:  # the same offer from that time on: nothing earlier
-            wished = max(wished, not_before)
+        if not_before is not None and (wished is None or wished < not_before):
+            wished = not_before  # the same offer from that time on: nothing earlier
         on_wished_day = next(_candidates(snapshot, request, now=now, not_before=wished), None)
         if on_wished_day is not None and on_wished_day.day == request.wished_day:
             offer.append(_with_reason(on_wished_day, Reason.WISHED_DAY))
