@@ -153,7 +153,7 @@ class Vehicle(DealershipOwned):
         _("warranty mileage limit (km)"), null=True, blank=True
     )
 
-    vin_as_read: str | None = None  # the VIN as read (from_db), then as saved (post_save receivers)
+    vin_as_read: str | None = None  # the VIN as read (from_db), then as saved (customers.signals)
 
     class Meta:
         ordering = ["make", "model", "plate"]

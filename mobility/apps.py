@@ -38,7 +38,7 @@ class MobilityConfig(AppConfig):
                 receivers.fleet_row_changed, sender=model, dispatch_uid=f"fleet-delete-{model.__name__}"
             )
         from customers import signals as customer_signals
-        from customers.models import Campaign, CampaignCompletion, CampaignVin, Vehicle
+        from customers.models import Campaign, CampaignCompletion, CampaignVin
 
         # A VIN is deleted only with its campaign (see receivers.recall_row_changed).
         for change, name, recall_model in (
@@ -56,7 +56,9 @@ class MobilityConfig(AppConfig):
         customer_signals.campaign_vins_added.connect(
             receivers.campaign_vins_added, dispatch_uid="mobility.campaign_vins_added"
         )
-        post_save.connect(receivers.vehicle_saved, sender=Vehicle, dispatch_uid="mobility.vehicle_saved")
+        customer_signals.vehicle_vin_changed.connect(
+            receivers.vehicle_vin_changed, dispatch_uid="mobility.vehicle_vin_changed"
+        )
         mobility_hooks.register(hooks.MobilityLayer())
         appointment_page_sections.register(
             "mobility/_appointment_section.html", views.appointment_mobility_section

@@ -152,15 +152,8 @@ def campaign_vins_added(*, dealership_id: int, **_kwargs: Any) -> None:
     fleet_recalls_changed(dealership_id=dealership_id)
 
 
-def vehicle_saved(sender: type[Model], instance: Vehicle, created: bool, **kwargs: Any) -> None:
+def vehicle_vin_changed(*, vehicle: Vehicle, **_kwargs: Any) -> None:
     """A recall is done for a VIN when it is done on a vehicle of that VIN: a vehicle with
-    completions whose VIN is corrected moves them to another VIN (R3.8). Any other change of
-    a vehicle reads nothing."""
-    update_fields = kwargs.get("update_fields")
-    if kwargs.get("raw") or (update_fields is not None and "vin" not in update_fields):
-        return  # a row saved with some fields only (a deferred VIN among the others) keeps its VIN
-    as_read, instance.vin_as_read = instance.vin_as_read, instance.vin  # as stored from now on
-    if created or instance.vin == as_read:
-        return
-    if CampaignCompletion.objects.filter(vehicle_id=instance.pk).exists():
-        fleet_recalls_changed(dealership_id=instance.dealership_id)
+    completions whose VIN is corrected moves them to another VIN (R3.8)."""
+    if CampaignCompletion.objects.filter(vehicle_id=vehicle.pk).exists():
+        fleet_recalls_changed(dealership_id=vehicle.dealership_id)
