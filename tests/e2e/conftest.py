@@ -9,6 +9,7 @@ import shutil
 
 import pytest
 
+E2E_TIMEOUT_MS = 15_000
 CHROMIUM_CANDIDATES = [os.environ.get("CHROMIUM_PATH", ""), "/usr/bin/chromium", "/usr/bin/chromium-browser"]
 
 
@@ -27,7 +28,10 @@ def browser():
             "no Chromium found: install Debian's package (sudo apt-get install -y chromium) "
             "or set CHROMIUM_PATH to a Chromium binary"
         )
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # The assertions that wait (to be focused, to have ...) wait as long as the pages' actions.
+    expect.set_options(timeout=E2E_TIMEOUT_MS)
 
     # Playwright's sync API runs an event loop in this thread; the live server's database work
     # happens in its own thread, but fixtures that touch the ORM here must be allowed to.
@@ -59,6 +63,6 @@ def browser():
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="en-US")
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(E2E_TIMEOUT_MS)
     yield page
     context.close()

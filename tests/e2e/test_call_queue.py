@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from customers.models import ContactMethod
 from dealerships.models import Role
@@ -73,7 +74,7 @@ def test_an_operator_works_three_calls_from_the_queue_with_the_keyboard(page, ca
     # N takes the next call: the first due, shown in place with the file and the script.
     page.keyboard.press("n")
     page.get_by_role("heading", name="Periodic service reminder · Mario Bianchi").wait_for()
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'task-title'")
+    expect(page.locator("#task-title")).to_be_focused()
     assert "is due for its regular service soon" in page.locator("blockquote").inner_text()
 
     # B books now: the phone booking opens with the customer, the car and the service, and the
@@ -82,9 +83,7 @@ def test_an_operator_works_three_calls_from_the_queue_with_the_keyboard(page, ca
     page.wait_for_url("**/d/milano/book/?customer=*")
     page.locator("#offer [data-offer-first]").wait_for()
     assert page.get_by_label("Tagliando 15.000 km").is_checked()
-    page.wait_for_function(
-        "document.activeElement && document.activeElement.hasAttribute('data-offer-first')"
-    )
+    expect(page.locator("#offer [data-offer-first]")).to_be_focused()
     page.get_by_role("button", name="Book this time").focus()
     page.keyboard.press("Enter")
     page.wait_for_url("**/booked/")
@@ -103,7 +102,7 @@ def test_an_operator_works_three_calls_from_the_queue_with_the_keyboard(page, ca
     _focus_leaves_the_boxes(page)
     page.keyboard.press("5")
     page.get_by_role("heading", name="Periodic service reminder · Anna Russo").wait_for(state="detached")
-    page.wait_for_function("document.activeElement && document.activeElement.dataset.key === 'n'")
+    expect(page.locator(".call-key[data-key='n']")).to_be_focused()
 
     # The third: no answer, one key.
     page.keyboard.press("n")
@@ -140,7 +139,7 @@ def test_a_declined_call_without_its_reason_stays_with_the_focus_on_the_reason(p
     page.get_by_role("heading", name="Periodic service reminder · Mario Bianchi").wait_for()
     page.keyboard.press("5")
     page.get_by_text("Say why the customer declined.").wait_for()
-    page.wait_for_function("document.activeElement && document.activeElement.name === 'decline_reason'")
+    expect(page.locator("[name='decline_reason']")).to_be_focused()
     assert not ContactRecord.objects.exists()
     # The same page on a phone: the call's content reflows to the screen's width (measured with
     # the shared staff top bar and menu set aside: they are the base layout's), and the outcome
@@ -271,7 +270,7 @@ def test_r9_1_operator_records_a_low_score_with_a_concern_and_the_advisor_sees_i
     _focus_leaves_the_boxes(page)
     page.keyboard.press("1")  # Reached
     page.get_by_role("heading", name="Satisfaction follow-up · Marta Galli").wait_for(state="detached")
-    page.wait_for_function("document.activeElement && document.activeElement.dataset.key === 'n'")
+    expect(page.locator(".call-key[data-key='n']")).to_be_focused()
     recorded = SatisfactionResponse.objects.get()
     assert (recorded.score, recorded.concern, recorded.channel) == (2, True, "phone")
 
@@ -301,7 +300,7 @@ def test_r9_1_operator_a_bad_comment_on_a_satisfaction_call_stays_with_the_focus
     _focus_leaves_the_boxes(page)
     page.keyboard.press("1")
     page.get_by_text("Give a score from 1 to 5.").wait_for()
-    page.wait_for_function("document.activeElement && document.activeElement.name === 'score'")
+    expect(page.locator(":focus")).to_have_attribute("name", "score")
     assert page.get_by_label("Comment").input_value() == "Nice people."
     assert not SatisfactionResponse.objects.exists()
     assert not ContactRecord.objects.exists()

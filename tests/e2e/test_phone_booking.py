@@ -2,6 +2,7 @@
 (R2, R4.4, R5.2): the times appear in place with the focus on them, and the page fits."""
 
 import pytest
+from playwright.sync_api import expect
 
 from dealerships.models import Role
 from tests.factories.customers import CustomerFactory, VehicleFactory
@@ -70,9 +71,7 @@ def test_an_operator_books_by_phone_with_the_keyboard_only(page, desk):
     # The offer arrives in place and the first time offered has the focus: no scrolling back.
     first_time = page.locator("#offer [data-offer-first]")
     first_time.wait_for()
-    page.wait_for_function(
-        "document.activeElement && document.activeElement.hasAttribute('data-offer-first')"
-    )
+    expect(page.locator("#offer [data-offer-first]")).to_be_focused()
     assert "find=1" in page.url  # a reload or a colleague's link shows the same answers
     assert tabs_to_find < 25
 
