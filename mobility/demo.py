@@ -173,7 +173,9 @@ def _reservations(
         if chosen is None:
             continue
         Appointment.objects.filter(id=appointment.id).update(mobility_kind=chosen.solution.kind)
-        overdue = not overdue_made and chosen.departure_at < now and chosen.return_at < now
+        # One car kept out past its return of yesterday evening or this morning: from then on the
+        # fleet lends it to no one else until it is back.
+        overdue = not overdue_made and now - timedelta(days=1) < chosen.return_at < now
         _hand_over(chosen, now=now, rng=rng, keep_out=overdue)
         overdue_made = overdue_made or overdue
 

@@ -447,6 +447,13 @@ class Reservation(DealershipOwned):
                 condition=Q(status__in=ACTIVE_STATUSES),
                 name="reservation_live_vehicle_span",
             ),
+            # The cars out with a customer (a few, whatever the history): the snapshot's read of
+            # those due back before its span, and the overdue returns of the board.
+            models.Index(
+                fields=["dealership", "return_at"],
+                condition=Q(status=ReservationStatus.OUT),
+                name="reservation_out_return",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -136,7 +136,7 @@ def mobility_offer(
     today = now.astimezone(dealership.tz).date()
     horizon_end = _horizon_end(dealership, today, settings)
     fleet = fleet_read(
-        dealership=dealership, today=today, kind=mobility_kind, first_day=today, last_day=horizon_end.date()
+        dealership=dealership, now=now, kind=mobility_kind, first_day=today, last_day=horizon_end.date()
     )
     snapshot = _snapshot_over(
         offer, dealership=dealership, fleet=fleet, now=now, excluding_reservation=excluding_reservation

@@ -58,6 +58,7 @@ class BoardItem:
     out_of_service: FleetOutOfService | None = None
     overdue: bool = False
     late_pickup: bool = False
+    car_not_back: bool = False  # its car is still out with an earlier customer, overdue
     starts_before: bool = False  # it began before this cell's first day
     ends_after: bool = False  # it goes on after this cell's last day
 
@@ -132,6 +133,7 @@ def _cells(days: list[date], touched: list[tuple[set[date], BoardItem]]) -> tupl
                     out_of_service=item.out_of_service,
                     overdue=item.overdue,
                     late_pickup=item.late_pickup,
+                    car_not_back=item.car_not_back,
                     starts_before=min(days_of) < cell_first,
                     ends_after=max(days_of) > cell_last,
                 )
@@ -145,7 +147,8 @@ def board_load(*, dealership: Dealership, start: date, days: int, now: datetime)
     """The planning board from `start` for `days` local days (R3.8): every vehicle of the
     fleet not retired, grouped by solution in the order of preference (R3.4), with why a held
     one is held, its reservations (customer, appointment) and out-of-service periods, overdue
-    returns flagged; five queries."""
+    returns flagged: a car not back is shown out until today, and the reservations waiting for
+    it are marked; five queries."""
     tz = dealership.tz
     day_list = utilisation.span_days(start, start + timedelta(days=days - 1))
     span_start = datetime.combine(start, time(0), tzinfo=tz)
@@ -172,9 +175,13 @@ def board_load(*, dealership: Dealership, start: date, days: int, now: datetime)
     overdue = tuple(
         Reservation.objects.for_dealership(dealership)
         .filter(status=ReservationStatus.OUT, return_at__lt=now)
-        .select_related("customer", "fleet_vehicle")
+        .select_related("customer", "fleet_vehicle", "appointment", "solution")
         .order_by("return_at")
     )
+    # Due back before the board's first day and still out: on the board up to now.
+    reservations += [r for r in overdue if r.return_at <= span_start and r.departure_at < span_end]
+    reservations.sort(key=lambda r: (r.departure_at, r.id))
+    not_back_since = {r.fleet_vehicle_id: r.return_at for r in overdue}
     period = set(day_list)
     by_vehicle: dict[int, list[tuple[set[date], BoardItem]]] = {v.id: [] for v in vehicles}
     reserved_spans: dict[int, list[utilisation.Span]] = {v.id: [] for v in vehicles}
@@ -188,12 +195,20 @@ def board_load(*, dealership: Dealership, start: date, days: int, now: datetime)
     for reservation in reservations:
         if reservation.fleet_vehicle_id not in by_vehicle:
             continue
-        span = utilisation.Span(start=reservation.departure_at, end=reservation.return_at)
+        overdue_here = is_overdue(reservation, now)
+        span = utilisation.Span(
+            start=reservation.departure_at,
+            end=max(reservation.return_at, now) if overdue_here else reservation.return_at,
+        )
         reserved_spans[reservation.fleet_vehicle_id].append(span)
+        due_back = not_back_since.get(reservation.fleet_vehicle_id)
         item = BoardItem(
             reservation=reservation,
-            overdue=is_overdue(reservation, now),
+            overdue=overdue_here,
             late_pickup=is_late_pickup(reservation, now),
+            car_not_back=reservation.status == ReservationStatus.RESERVED
+            and due_back is not None
+            and reservation.departure_at >= due_back,
         )
         by_vehicle[reservation.fleet_vehicle_id].append((utilisation.days_touched(span, tz) & period, item))
     groups: list[BoardGroup] = []

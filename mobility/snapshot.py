@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db.models import (
     BooleanField,
+    CharField,
     DateField,
     IntegerField,
     OuterRef,
@@ -40,6 +41,7 @@ from mobility.models import (
     MobilityPolicy,
     MobilitySolution,
     Reservation,
+    ReservationStatus,
     SolutionCap,
     SolutionKind,
 )
@@ -99,16 +101,22 @@ class FleetBusy:
     and out-of-service periods (without a hold: the holds are the day's, set on each read), the
     reservations counted against each solution's caps by (local day, afternoon), and where each
     reservation is counted (vehicle, solution, day, afternoon), so that one being moved can be
-    left out."""
+    left out.
+
+    A car not back when due is busy until it is: one overdue when read keeps its vehicle busy
+    to the span's end, and `next_due_back` (the first return still ahead of a car out) is when
+    what was read stops being true without any write."""
 
     start: datetime
     end: datetime
     units: dict[int, Unit]
     taken: dict[int, dict[tuple[date, bool], int]]
     reservations: dict[int, tuple[int | None, int, date, bool]]
+    next_due_back: datetime | None = None
 
-    def covers(self, start: datetime, end: datetime) -> bool:
-        return self.start <= start and end <= self.end
+    def covers(self, start: datetime, end: datetime, now: datetime) -> bool:
+        fresh = self.next_due_back is None or now < self.next_due_back
+        return fresh and self.start <= start and end <= self.end
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -314,7 +322,7 @@ def _fleet(
 def fleet_read(
     *,
     dealership: Dealership,
-    today: date,
+    now: datetime,
     first_day: date,
     last_day: date,
     solution_ids: Collection[int] | None = None,
@@ -324,9 +332,9 @@ def fleet_read(
     vehicles with today's holds, and what keeps them busy over the days from `first_day` to
     `last_day`: FLEET_READ_QUERIES queries once the dealership's fleet is in memory,
     FLEET_STATIC_QUERIES and FLEET_BUSY_QUERIES more for what is not."""
-    explanation, memory = _fleet_memory(dealership, today)
+    explanation, memory = _fleet_memory(dealership, now.astimezone(dealership.tz).date())
     span_start, span_end = _local_span(dealership, first_day, last_day)
-    busy = _fleet_busy(dealership, memory, span_start, span_end)
+    busy = _fleet_busy(dealership, memory, span_start, span_end, now)
     return _fleet(memory, explanation, solution_ids=solution_ids, kind=kind, busy=busy)
 
 
@@ -347,19 +355,23 @@ def _busy_read(
     vehicles: dict[int, list[tuple[int, str, Hold | None]]],
     span_start: datetime,
     span_end: datetime,
+    now: datetime,
 ) -> FleetBusy:
     """One query: the live reservations and the out-of-service periods of the fleet's vehicles
     over the span, and the reservations counted against the solutions' caps.
 
     The reservations are read as those departing within the span (they alone count against a
-    cap of one of its days) and, for each car, the one it is out on at the span's start: no
-    two live reservations of a car overlap (the exclusion constraint), so that is its first
-    one back after the start, when it left before. Both are short index ranges, where "back
-    after the start and left before the end" is one the planner cannot bound from below."""
+    cap of one of its days), for each car the one it is out on at the span's start (no two
+    live reservations of a car overlap, by the exclusion constraint, so that is its first one
+    back after the start, when it left before), and the cars out and due back before the
+    span: short index ranges, where "back after the start and left before the end" is one the
+    planner cannot bound from below. A car still out after its return is busy until it is
+    back (R3.8: it cannot be lent to anyone else while a customer has it)."""
     ids = solution_ids
     intervals: dict[int, list[Interval]] = defaultdict(list)
     taken: dict[int, dict[tuple[date, bool], int]] = defaultdict(lambda: defaultdict(int))
     reservations: dict[int, tuple[int | None, int, date, bool]] = {}
+    next_due_back: datetime | None = None
     if ids:
         live = Reservation.objects.for_dealership(dealership).filter(status__in=ACTIVE_STATUSES)
         columns = (
@@ -370,6 +382,7 @@ def _busy_read(
             "local_day",
             "afternoon",
             "id",
+            "status",
         )
         departing = live.filter(solution_id__in=ids, departure_at__gte=span_start, departure_at__lt=span_end)
         first_back = (
@@ -381,6 +394,9 @@ def _busy_read(
         out_at_start = live.filter(
             id__in=cars.annotate(out_on=Subquery(first_back)).values("out_on"), departure_at__lt=span_start
         )
+        due_before_span = Reservation.objects.for_dealership(dealership).filter(
+            status=ReservationStatus.OUT, solution_id__in=ids, return_at__lte=span_start
+        )
         periods = FleetOutOfService.objects.for_dealership(dealership).filter(
             vehicle__solution_id__in=ids, ends_at__gt=span_start, starts_at__lt=span_end
         )
@@ -389,20 +405,33 @@ def _busy_read(
             .values_list(*columns)
             .union(
                 out_at_start.order_by().values_list(*columns),
+                due_before_span.order_by().values_list(*columns),
                 periods.order_by()
                 .annotate(
                     no_solution=Value(NO_SOLUTION, output_field=IntegerField()),
                     no_day=Value(None, output_field=DateField()),
                     no_half=Value(False, output_field=BooleanField()),
                     no_reservation=Value(None, output_field=IntegerField()),
+                    no_status=Value("", output_field=CharField()),
                 )
                 .values_list(
-                    "vehicle_id", "starts_at", "ends_at", "no_solution", "no_day", "no_half", "no_reservation"
+                    "vehicle_id",
+                    "starts_at",
+                    "ends_at",
+                    "no_solution",
+                    "no_day",
+                    "no_half",
+                    "no_reservation",
+                    "no_status",
                 ),
                 all=True,
             )
         )
-        for vehicle_id, starts, ends, solution_id, day, afternoon, reservation_id in rows:
+        for vehicle_id, starts, ends, solution_id, day, afternoon, reservation_id, status in rows:
+            if status == ReservationStatus.OUT and ends <= now:
+                ends = max(ends, span_end)  # not back when due: busy until it is
+            elif status == ReservationStatus.OUT:
+                next_due_back = ends if next_due_back is None else min(next_due_back, ends)
             if vehicle_id is not None:
                 intervals[vehicle_id].append(Interval(start=starts, end=ends, reservation_id=reservation_id))
             if solution_id != NO_SOLUTION:  # a reservation counts against its solution's caps
@@ -419,16 +448,18 @@ def _busy_read(
         units=units,
         taken={solution_id: dict(counts) for solution_id, counts in taken.items()},
         reservations=reservations,
+        next_due_back=next_due_back,
     )
 
 
 def _fleet_busy(
-    dealership: Dealership, memory: _Memory, span_start: datetime, span_end: datetime
+    dealership: Dealership, memory: _Memory, span_start: datetime, span_end: datetime, now: datetime
 ) -> FleetBusy:
-    """What keeps the fleet busy over the span, from memory when it covers it; else read over
-    the span, the stretch already in memory and at least MEMORY_DAYS from today (one query)."""
+    """What keeps the fleet busy over the span, from memory when it covers it and no car out
+    has come due since it was read; else read over the span, the stretch already in memory and
+    at least MEMORY_DAYS from today (one query)."""
     busy = memory.busy
-    if busy is None or not busy.covers(span_start, span_end):
+    if busy is None or not busy.covers(span_start, span_end, now):
         start, end = _local_span(dealership, memory.today, memory.today + MEMORY_DAYS)
         if busy is not None:
             start, end = min(start, busy.start), max(end, busy.end)
@@ -438,6 +469,7 @@ def _fleet_busy(
             vehicles=memory.static.vehicles,
             span_start=min(start, span_start),
             span_end=max(end, span_end),
+            now=now,
         )
         memory.busy = busy
     return busy
@@ -512,7 +544,7 @@ def fleet_snapshot_load(
         today = now.astimezone(dealership.tz).date()
         explanation, memory = _fleet_memory(dealership, today)
         fleet = _fleet(memory, explanation, solution_ids=solution_ids, kind=kind, busy=None)
-    if fleet.busy is not None and fleet.busy.covers(span_start, span_end):
+    if fleet.busy is not None and fleet.busy.covers(span_start, span_end, now):
         busy = fleet.busy
     else:
         busy = _busy_read(
@@ -521,6 +553,7 @@ def fleet_snapshot_load(
             vehicles=fleet.vehicles,
             span_start=span_start,
             span_end=span_end,
+            now=now,
         )
     plans = _plans(fleet, busy, excluding_reservation)
     return FleetSnapshot(tz=dealership.tz, start=span_start, end=span_end, plans=availability.ranked(plans))
@@ -547,7 +580,7 @@ def solution_next_free(
         first_day, last_day = (moment.astimezone(dealership.tz).date() for moment in (after, until))
         fleet = fleet_read(
             dealership=dealership,
-            today=now.astimezone(dealership.tz).date(),
+            now=now,
             solution_ids=[solution_id],
             first_day=first_day,
             last_day=last_day,

@@ -145,14 +145,16 @@ def test_entitlements_of_another_dealerships_vehicle_are_refused(api, torino, wo
 
 
 def test_r3_7_availability_names_the_car_or_when_the_solution_is_next_free(api, world):
-    free = api.get(
-        API + "mobility/availability/",
-        {
-            "solution": world["other"].id,
-            "departure": at(MONDAY + timedelta(days=1), "08:00").isoformat(),
-            "back": at(MONDAY + timedelta(days=1), "18:00").isoformat(),
-        },
-    ).json()
+    tuesday = {
+        "solution": world["other"].id,
+        "departure": at(MONDAY + timedelta(days=1), "08:00").isoformat(),
+        "back": at(MONDAY + timedelta(days=1), "18:00").isoformat(),
+    }
+    # The Panda is still with Mr Verdi, due back at 09:00: not free until it is back (R3.8).
+    assert api.get(API + "mobility/availability/", tuesday).json()["free"] is False
+    back = f"{API}mobility/reservations/{world['late'].id}/hand-over-back/"
+    assert _json(api, back, {"mileage_km": 5_200, "fuel_percent": 80}).status_code == 200
+    free = api.get(API + "mobility/availability/", tuesday).json()
     assert (free["free"], free["vehicle"]) == (True, world["panda"].id)
     # Both courtesy cars busy on Wednesday (one reserved, one in service), the third held.
     busy = api.get(

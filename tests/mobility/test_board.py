@@ -137,6 +137,44 @@ def test_the_board_shades_out_of_service_days_and_marks_held_and_overdue_cars(de
     assert "Verdi" in page
 
 
+def test_r3_8_a_car_overdue_since_last_week_is_out_until_today_and_its_next_customer_is_warned(
+    desk, milano, world
+):
+    """Due back last Tuesday, still with Mr Neri: the board from today shows the car out today,
+    not free, and the customer booked on it next is flagged, so the desk can move them."""
+    ghibli = world["ghibli"]
+    neri = ReservationFactory(
+        solution=world["courtesy"],
+        fleet_vehicle=ghibli,
+        customer=CustomerFactory(dealership=milano, family_name="Neri"),
+        departure_at=at(MONDAY - timedelta(days=8), "09:00"),
+        return_at=at(MONDAY - timedelta(days=6), "18:00"),
+        status=ReservationStatus.OUT,
+        out_at=at(MONDAY - timedelta(days=8), "09:10"),
+        out_mileage_km=ghibli.mileage_km,
+        out_fuel_percent=80,
+        licence_checked=True,
+        registration_checked=True,
+    )
+    ReservationFactory(  # booked before Mr Neri was late
+        solution=world["courtesy"],
+        fleet_vehicle=ghibli,
+        customer=CustomerFactory(dealership=milano, family_name="Moretti"),
+        departure_at=at(MONDAY, "14:00"),
+        return_at=at(MONDAY, "18:00"),
+    )
+    page = _board(desk, days=7)
+    table = page[page.index('<table class="fleet-board"') :]
+    row = table[table.index("GH002MI") :].split("</tr>")[0]
+    neri_bar = row[row.index(reverse("reservation_detail", args=["milano", neri.id])) :].split("</a>")[0]
+    assert "Neri" in neri_bar
+    assert 'class="badge over"' in neri_bar
+    moretti_bar = row[row.index("Moretti") :].split("</a>")[0]
+    assert "the car is not back yet" in moretti_bar
+    # A car back on time or a reservation on another car is not flagged.
+    assert page.count("the car is not back yet") == 1
+
+
 def test_the_board_shows_the_fleets_utilisation(desk, world):
     page = _board(desk, days=7)
     # Of Monday to Sunday: Grecale 3 days reserved of 7, Ghibli 0 of 5 (two out of service),

@@ -2,6 +2,7 @@ import itertools
 from io import StringIO
 
 from django.core.management import call_command
+from django.utils import timezone
 
 from dealerships.models import Dealership
 from mobility.models import (
@@ -50,6 +51,15 @@ def test_each_demo_dealership_gets_a_fleet_and_reservations_on_its_appointments(
             if r.status in ACTIVE_STATUSES
         )
         assert all(a[0] != b[0] or a[2] <= b[1] for a, b in itertools.pairwise(live)), "a car reserved twice"
+        out = [r for r in reservations if r.status == ReservationStatus.OUT]
+        assert len({r.fleet_vehicle_id for r in out}) == len(out), "a car out with two customers"
+        # A car kept out past its return is lent to no one after it (R3.8).
+        for late in (r for r in out if r.return_at < timezone.now()):
+            assert not any(
+                r.fleet_vehicle_id == late.fleet_vehicle_id and r.departure_at >= late.return_at
+                for r in reservations
+                if r.status in ACTIVE_STATUSES and r.id != late.id
+            ), dealership.slug
         statuses |= {r.status for r in reservations}
     assert {ReservationStatus.RETURNED, ReservationStatus.RESERVED} <= statuses
 

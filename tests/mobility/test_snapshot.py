@@ -5,11 +5,13 @@ change to it, whatever writes it, is seen by the next read (R3.7, R3.8)."""
 from datetime import date, timedelta
 
 import pytest
+from django.db import transaction
 
 from customers.models import CampaignCompletion, CampaignVin
 from customers.services import campaign_vins_add
 from mobility import snapshot as fleet_snapshot
-from mobility.availability import Hold
+from mobility.availability import Hold, unit_free
+from mobility.errors import MobilityUnavailable
 from mobility.models import (
     HANDOVER_EXPLANATION_MINUTES,
     FleetStatus,
@@ -23,6 +25,7 @@ from mobility.models import (
 )
 from mobility.services.fleet import fleet_vehicle_update
 from mobility.services.handover import reservation_hand_over_back, reservation_hand_over_out
+from mobility.services.reservations import reservation_book
 from mobility.snapshot import (
     FLEET_BUSY_QUERIES,
     FLEET_READ_QUERIES,
@@ -33,7 +36,7 @@ from mobility.snapshot import (
     mobility_handover_at,
     mobility_policy_read,
 )
-from tests.factories.customers import CampaignFactory, VehicleFactory
+from tests.factories.customers import CampaignFactory, CustomerFactory, VehicleFactory
 from tests.factories.mobility import (
     FleetOutOfServiceFactory,
     FleetVehicleFactory,
@@ -62,7 +65,7 @@ def _holds(milano) -> list[Hold | None]:
 
 
 def _read(milano):
-    return fleet_read(dealership=milano, today=MONDAY, first_day=MONDAY, last_day=MONDAY + timedelta(days=3))
+    return fleet_read(dealership=milano, now=NOW, first_day=MONDAY, last_day=MONDAY + timedelta(days=3))
 
 
 def test_the_fleet_is_read_in_a_fixed_number_of_queries_then_kept_in_memory(
@@ -215,7 +218,7 @@ def test_the_memory_is_bounded(milano, torino, fleet, monkeypatch):
     _read(milano)
     assert len(fleet_snapshot._MEMORY) == 1
     fleet_changed(dealership_id=torino.id)
-    fleet_read(dealership=torino, today=MONDAY, first_day=MONDAY, last_day=MONDAY)
+    fleet_read(dealership=torino, now=NOW, first_day=MONDAY, last_day=MONDAY)
     assert list(fleet_snapshot._MEMORY) == [torino.id]
 
 
@@ -229,7 +232,7 @@ def test_a_dealership_whose_fleet_was_never_written_through_save_is_read_every_t
     FleetVehicle.objects.bulk_create([FleetVehicleFactory.build(solution=courtesy, dealership=torino)])
     for _ in range(2):
         with django_assert_num_queries(FLEET_READ_QUERIES + FLEET_STATIC_QUERIES + FLEET_BUSY_QUERIES):
-            fleet_read(dealership=torino, today=MONDAY, first_day=MONDAY, last_day=MONDAY)
+            fleet_read(dealership=torino, now=NOW, first_day=MONDAY, last_day=MONDAY)
     assert torino.id not in fleet_snapshot._MEMORY
 
 
@@ -302,3 +305,83 @@ def test_a_span_past_the_days_in_memory_is_read_from_the_database(milano, fleet,
             dealership=milano, start=at(later, "00:00"), end=at(later, "23:00"), now=NOW, fleet=kept
         ).plans
     assert [(b.start, b.end) for b in plan.units[0].busy] == [(at(later, "08:00"), at(later, "12:00"))]
+
+
+def _out(solution, car, *, departure_at, return_at):
+    return ReservationFactory(
+        solution=solution,
+        fleet_vehicle=car,
+        departure_at=departure_at,
+        return_at=return_at,
+        status=ReservationStatus.OUT,
+        out_at=departure_at,
+        out_mileage_km=car.mileage_km,
+        out_fuel_percent=100,
+        licence_checked=True,
+        registration_checked=True,
+    )
+
+
+def _free_tuesday(milano, car, now, fleet=None) -> bool:
+    tuesday = MONDAY + timedelta(days=1)
+    (plan,) = fleet_snapshot_load(
+        dealership=milano, start=at(tuesday, "08:00"), end=at(tuesday, "18:00"), now=now, fleet=fleet
+    ).plans
+    unit = next(unit for unit in plan.units if unit.vehicle_id == car.id)
+    return unit_free(unit, at(tuesday, "08:00"), at(tuesday, "18:00"))
+
+
+@pytest.mark.parametrize("due_back", [at(MONDAY - timedelta(days=4), "18:30"), at(MONDAY, "09:00")])
+def test_r3_8_a_car_not_back_when_due_is_lent_to_no_one_else_until_it_is_back(milano, fleet, alice, due_back):
+    """Due back last week or this morning, still with the customer at 10:00: the car is busy
+    until it comes back, and the booking's own check refuses it; once back, it is free."""
+    car = fleet["cars"][0]
+    late = _out(fleet["courtesy"], car, departure_at=due_back - timedelta(days=1), return_at=due_back)
+    assert not _free_tuesday(milano, car, NOW)
+    tuesday = MONDAY + timedelta(days=1)
+    with pytest.raises(MobilityUnavailable), transaction.atomic():
+        reservation_book(
+            dealership=milano,
+            solution=fleet["courtesy"],
+            customer=CustomerFactory(dealership=milano),
+            fleet_vehicle=car,
+            departure_at=at(tuesday, "08:00"),
+            return_at=at(tuesday, "18:00"),
+            now=NOW,
+        )
+    reservation_hand_over_back(
+        dealership=milano,
+        reservation=late,
+        mileage_km=car.mileage_km + 40,
+        fuel_percent=100,
+        by=alice,
+        now=NOW,
+    )
+    assert _free_tuesday(milano, car, NOW)
+
+
+def test_r3_8_a_car_that_comes_due_without_coming_back_is_busy_from_then_without_any_write(
+    milano, fleet, django_assert_num_queries
+):
+    """The fleet in memory was read while the car was still expected back at 09:00: at 09:01,
+    with nothing written, what was read is no longer true, and it is read again."""
+    car = fleet["cars"][0]
+    _out(
+        fleet["courtesy"],
+        car,
+        departure_at=at(MONDAY - timedelta(days=1), "09:00"),
+        return_at=at(MONDAY, "09:00"),
+    )
+    before = at(MONDAY, "08:00")
+    kept = fleet_read(dealership=milano, now=before, first_day=MONDAY, last_day=MONDAY + timedelta(days=3))
+    with django_assert_num_queries(0):
+        assert _free_tuesday(milano, car, before, fleet=kept)
+    after = at(MONDAY, "09:01")
+    with django_assert_num_queries(FLEET_READ_QUERIES + FLEET_BUSY_QUERIES):
+        read_again = fleet_read(
+            dealership=milano, now=after, first_day=MONDAY, last_day=MONDAY + timedelta(days=3)
+        )
+    with django_assert_num_queries(0):
+        assert not _free_tuesday(milano, car, after, fleet=read_again)
+    with django_assert_num_queries(FLEET_READ_QUERIES):  # and kept again, until the next car due
+        fleet_read(dealership=milano, now=after, first_day=MONDAY, last_day=MONDAY + timedelta(days=3))
