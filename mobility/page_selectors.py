@@ -258,6 +258,25 @@ def reservation_get(*, dealership: Dealership, reservation_id: int) -> Reservati
     )
 
 
+def car_still_out(*, dealership: Dealership, reservation: Reservation, now: datetime) -> Reservation | None:
+    """The earlier reservation whose customer still has this reservation's car past its return,
+    when this one is yet to leave (R3.8: the desk moves it to another car); one query, none
+    without a car."""
+    if reservation.status != ReservationStatus.RESERVED or reservation.fleet_vehicle_id is None:
+        return None
+    return (
+        Reservation.objects.for_dealership(dealership)
+        .filter(
+            fleet_vehicle_id=reservation.fleet_vehicle_id,
+            status=ReservationStatus.OUT,
+            return_at__lt=now,
+            return_at__lte=reservation.departure_at,
+        )
+        .select_related("customer")
+        .first()
+    )
+
+
 def fleet_vehicle_choices(*, dealership: Dealership, solution_id: int) -> QuerySet[FleetVehicle]:
     """The vehicles a reservation of the solution could move onto (its own solution's, not retired)."""
     return (

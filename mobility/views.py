@@ -93,6 +93,9 @@ def _reservation_page(
         "reservation": reservation,
         "overdue": page_selectors.is_overdue(reservation, now),
         "late_pickup": page_selectors.is_late_pickup(reservation, now),
+        "car_still_out": page_selectors.car_still_out(
+            dealership=access.dealership, reservation=reservation, now=now
+        ),
         "may_hand_over": access.can(Capability.RECEIVE_VEHICLES),
         "move_form": given.get("move") or MoveForm(initial=_move_initial(reservation), vehicles=vehicles),
         "out_form": given.get("out") or HandOverOutForm(vehicle=has_vehicle),

@@ -13,8 +13,9 @@ from config.errors import IllegalTransition
 from mobility.models import ReleaseReason, ReservationStatus
 from mobility.services.handover import reservation_hand_over_back, reservation_hand_over_out
 from mobility.tasks import not_picked_up_release_task
+from tests.factories.customers import CustomerFactory
 from tests.factories.dealerships import MembershipFactory, UserFactory
-from tests.factories.mobility import ReservationFactory
+from tests.factories.mobility import FleetVehicleFactory, ReservationFactory
 from tests.mobility.test_board import MONDAY, NOW, world_build
 from tests.workshop.snapshots import at
 
@@ -169,6 +170,41 @@ def test_an_operator_may_see_the_reservation_but_not_hand_it_over(client, milano
 def test_the_reservation_page_flags_an_overdue_return(desk, world):
     page = desk.get(reverse("reservation_detail", args=["milano", world["late"].id])).content.decode()
     assert 'class="badge over"' in page
+
+
+def test_r3_8_the_next_reservation_on_a_car_not_back_says_who_has_it_and_moves_to_another_car(desk, world):
+    """The Panda is still with Mr Verdi, due back at 09:00; Ms Moretti's reservation on it this
+    afternoon says so on its page, and the desk moves it onto a free car of the solution."""
+    waiting = ReservationFactory(
+        solution=world["other"],
+        fleet_vehicle=world["panda"],
+        customer=CustomerFactory(dealership=world["panda"].dealership, family_name="Moretti"),
+        departure_at=at(MONDAY, "14:00"),
+        return_at=at(MONDAY, "18:00"),
+    )
+    url = reverse("reservation_detail", args=["milano", waiting.id])
+    warning = desk.get(url).content.decode()
+    warning = warning[warning.index('aria-labelledby="still-out-title"') :].split("</section>")[0]
+    assert "Verdi still has it" in warning
+    assert reverse("reservation_detail", args=["milano", world["late"].id]) in warning
+    spare = FleetVehicleFactory(solution=world["other"], plate="PA005MI", brand="Fiat", model="Panda")
+    moved = desk.post(
+        reverse("reservation_move", args=["milano", waiting.id]),
+        {
+            "departure_at": "2026-11-23 14:00",
+            "return_at": "2026-11-23 18:00",
+            "fleet_vehicle": spare.id,
+        },
+    )
+    assert moved.status_code == 302
+    waiting.refresh_from_db()
+    assert waiting.fleet_vehicle_id == spare.id
+    assert "still-out-title" not in desk.get(url).content.decode()
+    # On time, nothing is said: the car of a reservation due back later is not flagged.
+    assert (
+        "still-out-title"
+        not in desk.get(reverse("reservation_detail", args=["milano", world["reserved"].id])).content.decode()
+    )
 
 
 def test_r3_8_a_reservation_not_picked_up_in_time_is_released_by_beat(milano, world, settings):
