@@ -155,3 +155,17 @@ def test_the_board_never_scrolls_the_page_sideways_on_a_phone(page, reserved):
     page.get_by_role("table", name="Vehicles by day").wait_for()
     width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width <= inner_width <= PHONE["width"]
+
+
+def test_the_reservation_page_fits_a_phone_with_its_details_stacked(page, reserved):
+    """The advisor hands the car over in the yard, on a phone: the details (customer, car,
+    times, documents) stack under their labels instead of pushing the page sideways."""
+    page.set_viewport_size(PHONE)
+    _log_in(page)
+    page.goto(f"/d/milano/mobility/reservations/{reserved.id}/")
+    page.get_by_role("heading", name="Reservation", exact=True).wait_for()
+    width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width <= inner_width <= PHONE["width"]
+    label = page.locator(".details dt").first.bounding_box()
+    value = page.locator(".details dd").first.bounding_box()
+    assert value["y"] >= label["y"] + label["height"]  # under its label, not beside it
