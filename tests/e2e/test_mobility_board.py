@@ -157,15 +157,20 @@ def test_the_board_never_scrolls_the_page_sideways_on_a_phone(page, reserved):
     assert width <= inner_width <= PHONE["width"]
 
 
-def test_the_reservation_page_fits_a_phone_with_its_details_stacked(page, reserved):
+def test_the_reservation_and_its_appointment_fit_a_phone_with_their_details_stacked(page, reserved):
     """The advisor hands the car over in the yard, on a phone: the details (customer, car,
-    times, documents) stack under their labels instead of pushing the page sideways."""
+    times, documents) stack under their labels instead of pushing the page sideways, on the
+    reservation's page and on its appointment's, whose history scrolls in its own box."""
     page.set_viewport_size(PHONE)
     _log_in(page)
-    page.goto(f"/d/milano/mobility/reservations/{reserved.id}/")
-    page.get_by_role("heading", name="Reservation", exact=True).wait_for()
-    width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width <= inner_width <= PHONE["width"]
-    label = page.locator(".details dt").first.bounding_box()
-    value = page.locator(".details dd").first.bounding_box()
-    assert value["y"] >= label["y"] + label["height"]  # under its label, not beside it
+    for url, details in (
+        (f"/d/milano/mobility/reservations/{reserved.id}/", ".details"),
+        (f"/d/milano/appointments/{reserved.appointment_id}/", ".facts"),
+    ):
+        page.goto(url)
+        page.locator(details).first.wait_for()
+        width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert width <= inner_width <= PHONE["width"], url
+        label = page.locator(f"{details} dt").first.bounding_box()
+        value = page.locator(f"{details} dd").first.bounding_box()
+        assert value["y"] >= label["y"] + label["height"], url  # under its label, not beside it
