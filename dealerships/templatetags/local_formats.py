@@ -43,3 +43,12 @@ def short_day_time(value: datetime | None) -> str:
         "date": formats.date_format(value, "SHORT_DATE_FORMAT"),
         "time": formats.time_format(value, "TIME_FORMAT"),
     }
+
+
+@register.filter
+def grouped(value: int | None) -> str:
+    """A whole number (a mileage) with the language's digit grouping: 27,612 in English,
+    27.612 in Italian, 27 612 (a no-break space) in Spanish, French and Russian."""
+    if value is None:
+        return ""
+    return formats.number_format(value, force_grouping=True)

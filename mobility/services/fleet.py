@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from customers.validation import clean_plate, clean_vin
@@ -80,7 +81,7 @@ def fleet_vehicle_update(
         raise ValidationError(
             {
                 "mileage_km": _("The car showed %(km)s km: the mileage cannot go backwards.")
-                % {"km": vehicle.mileage_km}
+                % {"km": formats.number_format(vehicle.mileage_km, force_grouping=True)}
             }
         )
     for name, value in changes.items():

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from config.errors import IllegalTransition
@@ -81,7 +82,7 @@ def reservation_hand_over_out(
     car = reservation.fleet_vehicle
     if car is not None and mileage_km is not None and mileage_km < car.mileage_km:
         errors["mileage_km"] = _("The car last showed %(km)s km: the mileage cannot go backwards.") % {
-            "km": car.mileage_km
+            "km": formats.number_format(car.mileage_km, force_grouping=True)
         }
     if errors:
         raise ValidationError(errors)
@@ -136,7 +137,7 @@ def reservation_hand_over_back(
         and mileage_km < reservation.out_mileage_km
     ):
         errors["mileage_km"] = _("The car left with %(km)s km: the mileage cannot go backwards.") % {
-            "km": reservation.out_mileage_km
+            "km": formats.number_format(reservation.out_mileage_km, force_grouping=True)
         }
     if (
         fuel_percent is not None

@@ -34,3 +34,20 @@ def test_a_moment_is_shown_in_the_dealerships_zone_with_the_languages_time_form(
     template = Template("{% load local_formats %}{{ moment|long_day_time }}")
     with translation.override("zh-hans"), timezone.override(ZoneInfo("Asia/Shanghai")):
         assert template.render(Context({"moment": moment})) == "2026年12月2日 星期三 15:30"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "27,612"),
+        ("it", "27.612"),
+        ("es", "27\xa0612"),
+        ("fr", "27\xa0612"),
+        ("ru", "27\xa0612"),
+        ("zh-hans", "27612"),  # Django's Chinese formats do not group
+    ],
+)
+def test_a_mileage_is_grouped_as_the_language_groups_digits(language, expected):
+    template = Template("{% load local_formats %}{{ km|grouped }}")
+    with translation.override(language):
+        assert template.render(Context({"km": 27_612})) == expected

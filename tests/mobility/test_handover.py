@@ -93,7 +93,7 @@ def test_r3_8_a_car_goes_out_and_comes_back_with_everything_recorded(desk, world
 
     page = desk.get(reverse("reservation_detail", args=["milano", reservation.id])).content.decode()
     assert "Scratch on the rear bumper" in page
-    assert "12180" in page
+    assert "12,180" in page  # grouped as the language writes it
     assert "Alice" in page
 
 
