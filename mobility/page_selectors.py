@@ -45,6 +45,13 @@ def is_overdue(reservation: Reservation, now: datetime) -> bool:
     return reservation.status == ReservationStatus.OUT and reservation.return_at < now
 
 
+def _overdue(dealership: Dealership, now: datetime) -> QuerySet[Reservation]:
+    """The dealership's reservations is_overdue says so of, as a query."""
+    return Reservation.objects.for_dealership(dealership).filter(
+        status=ReservationStatus.OUT, return_at__lt=now
+    )
+
+
 def is_late_pickup(reservation: Reservation, now: datetime) -> bool:
     """Reserved, its departure passed, not handed over yet."""
     return reservation.status == ReservationStatus.RESERVED and reservation.departure_at < now
@@ -173,8 +180,7 @@ def board_load(*, dealership: Dealership, start: date, days: int, now: datetime)
         .order_by("starts_at")
     )
     overdue = tuple(
-        Reservation.objects.for_dealership(dealership)
-        .filter(status=ReservationStatus.OUT, return_at__lt=now)
+        _overdue(dealership, now)
         .select_related("customer", "fleet_vehicle", "appointment", "solution")
         .order_by("return_at")
     )
@@ -265,13 +271,8 @@ def car_still_out(*, dealership: Dealership, reservation: Reservation, now: date
     if reservation.status != ReservationStatus.RESERVED or reservation.fleet_vehicle_id is None:
         return None
     return (
-        Reservation.objects.for_dealership(dealership)
-        .filter(
-            fleet_vehicle_id=reservation.fleet_vehicle_id,
-            status=ReservationStatus.OUT,
-            return_at__lt=now,
-            return_at__lte=reservation.departure_at,
-        )
+        _overdue(dealership, now)
+        .filter(fleet_vehicle_id=reservation.fleet_vehicle_id, return_at__lte=reservation.departure_at)
         .select_related("customer")
         .first()
     )

@@ -428,8 +428,8 @@ def _busy_read(
             )
         )
         for vehicle_id, starts, ends, solution_id, day, afternoon, reservation_id, status in rows:
-            if status == ReservationStatus.OUT and ends <= now:
-                ends = max(ends, span_end)  # not back when due: busy until it is
+            if status == ReservationStatus.OUT and ends < now:
+                ends = max(ends, span_end)  # still out after its return: busy until back
             elif status == ReservationStatus.OUT:
                 next_due_back = ends if next_due_back is None else min(next_due_back, ends)
             if vehicle_id is not None:

@@ -7,6 +7,7 @@ from mobility.models import (
     FleetVehicle,
     MobilitySolution,
     Reservation,
+    ReservationStatus,
     SolutionCap,
     SolutionKind,
 )
@@ -63,3 +64,16 @@ class ReservationFactory(factory.django.DjangoModelFactory):
     customer = factory.SubFactory(CustomerFactory, dealership=factory.SelfAttribute("..dealership"))
     local_day = factory.LazyAttribute(lambda o: o.departure_at.astimezone(o.dealership.tz).date())
     afternoon = factory.LazyAttribute(lambda o: o.departure_at.astimezone(o.dealership.tz).hour >= 12)
+
+    class Params:
+        # Handed over at its departure, documents checked, with the car's mileage and 80% fuel.
+        out = factory.Trait(
+            status=ReservationStatus.OUT,
+            out_at=factory.SelfAttribute("departure_at"),
+            out_mileage_km=factory.LazyAttribute(
+                lambda o: o.fleet_vehicle.mileage_km if o.fleet_vehicle else None
+            ),
+            out_fuel_percent=80,
+            licence_checked=True,
+            registration_checked=True,
+        )

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from mobility.models import FleetStatus, Reservation, ReservationStatus, SolutionKind
+from mobility.models import FleetStatus, Reservation, SolutionKind
 from tests.factories.bookings import AppointmentFactory
 from tests.factories.customers import CustomerFactory
 from tests.factories.mobility import (
@@ -69,12 +69,9 @@ def world_build(milano) -> dict:
         customer=CustomerFactory(dealership=milano, family_name="Verdi"),
         departure_at=at(MONDAY - timedelta(days=3), "09:00"),
         return_at=at(MONDAY, "09:00"),
-        status=ReservationStatus.OUT,
+        out=True,
         out_at=at(MONDAY - timedelta(days=3), "09:10"),
         out_mileage_km=5_000,
-        out_fuel_percent=80,
-        licence_checked=True,
-        registration_checked=True,
     )
     return {
         "courtesy": courtesy,
@@ -149,12 +146,7 @@ def test_r3_8_a_car_overdue_since_last_week_is_out_until_today_and_its_next_cust
         customer=CustomerFactory(dealership=milano, family_name="Neri"),
         departure_at=at(MONDAY - timedelta(days=8), "09:00"),
         return_at=at(MONDAY - timedelta(days=6), "18:00"),
-        status=ReservationStatus.OUT,
-        out_at=at(MONDAY - timedelta(days=8), "09:10"),
-        out_mileage_km=ghibli.mileage_km,
-        out_fuel_percent=80,
-        licence_checked=True,
-        registration_checked=True,
+        out=True,
     )
     ReservationFactory(  # booked before Mr Neri was late
         solution=world["courtesy"],

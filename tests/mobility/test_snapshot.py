@@ -307,21 +307,6 @@ def test_a_span_past_the_days_in_memory_is_read_from_the_database(milano, fleet,
     assert [(b.start, b.end) for b in plan.units[0].busy] == [(at(later, "08:00"), at(later, "12:00"))]
 
 
-def _out(solution, car, *, departure_at, return_at):
-    return ReservationFactory(
-        solution=solution,
-        fleet_vehicle=car,
-        departure_at=departure_at,
-        return_at=return_at,
-        status=ReservationStatus.OUT,
-        out_at=departure_at,
-        out_mileage_km=car.mileage_km,
-        out_fuel_percent=100,
-        licence_checked=True,
-        registration_checked=True,
-    )
-
-
 def _free_tuesday(milano, car, now, fleet=None) -> bool:
     tuesday = MONDAY + timedelta(days=1)
     (plan,) = fleet_snapshot_load(
@@ -336,7 +321,13 @@ def test_r3_8_a_car_not_back_when_due_is_lent_to_no_one_else_until_it_is_back(mi
     """Due back last week or this morning, still with the customer at 10:00: the car is busy
     until it comes back, and the booking's own check refuses it; once back, it is free."""
     car = fleet["cars"][0]
-    late = _out(fleet["courtesy"], car, departure_at=due_back - timedelta(days=1), return_at=due_back)
+    late = ReservationFactory(
+        solution=fleet["courtesy"],
+        fleet_vehicle=car,
+        departure_at=due_back - timedelta(days=1),
+        return_at=due_back,
+        out=True,
+    )
     assert not _free_tuesday(milano, car, NOW)
     tuesday = MONDAY + timedelta(days=1)
     with pytest.raises(MobilityUnavailable), transaction.atomic():
@@ -366,11 +357,12 @@ def test_r3_8_a_car_that_comes_due_without_coming_back_is_busy_from_then_without
     """The fleet in memory was read while the car was still expected back at 09:00: at 09:01,
     with nothing written, what was read is no longer true, and it is read again."""
     car = fleet["cars"][0]
-    _out(
-        fleet["courtesy"],
-        car,
+    ReservationFactory(
+        solution=fleet["courtesy"],
+        fleet_vehicle=car,
         departure_at=at(MONDAY - timedelta(days=1), "09:00"),
         return_at=at(MONDAY, "09:00"),
+        out=True,
     )
     before = at(MONDAY, "08:00")
     kept = fleet_read(dealership=milano, now=before, first_day=MONDAY, last_day=MONDAY + timedelta(days=3))
